@@ -1,0 +1,34 @@
+# The two commands: `make grade` and `make test`. Each target installs .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+
+ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
+ZIPS := $(foreach a,$(ASSIGNMENTS),dist/$(a)/autograder.zip)
+FRAMEWORK := $(shell find autograder -name '*.py' -o -name 'run_autograder' -o -name 'setup.sh' -o -name 'requirements.txt')
+
+.PHONY: test grade assign bench clean
+.SECONDEXPANSION:
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+dist/%/autograder.zip: solutions/$$*/$$*.ipynb $$(wildcard solutions/$$*/mistakes.py) $(FRAMEWORK) | $(STAMP)
+	$(PY) -m autograder.assign.build $*
+
+assign: $(STAMP)
+	$(PY) -m autograder.assign.build $(ASSIGNMENT)
+
+grade: $(STAMP) $(if $(ASSIGNMENT),dist/$(ASSIGNMENT)/autograder.zip,$(ZIPS))
+	$(PY) -m autograder.grade.cli $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
+		$(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(JOBS),--jobs $(JOBS))
+
+clean:
+	rm -rf dist grades

@@ -1,0 +1,224 @@
+"""make assign: from a master notebook to the student folder, the samples and the zip.
+
+1. `otter assign` makes the student notebook and collects the master's tests.
+2. The solution (otter's autograder notebook) runs in the sandbox and every test runs against
+   it with the reference in record mode: the values it produces become `expected.npz`. The
+   tests then run again in check mode against the solution and must all pass.
+3. Outputs: assignments/<name>/ (student notebook, nncheck.py, public reference values, data),
+   solutions/<name>/samples/ (reference, blank, one notebook per mistake),
+   dist/<name>/autograder.zip (tests, reference values, this framework; no solution code).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nncheck
+from autograder.grade.engine import Bundle, StudentEnvironment, run_check
+from autograder.run.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "autograder"
+GRADESCOPE = PACKAGE / "gradescope"
+LIMITS = {"cell_seconds": 60, "call_seconds": 20, "total_seconds": 540, "memory_mb": 2048}
+
+
+def otter_assign(master: Path, out: Path):
+    otter = Path(sys.executable).with_name("otter")
+    proc = subprocess.run([str(otter), "assign", str(master), str(out)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"otter assign failed for {master}:\n{proc.stdout}\n{proc.stderr}")
+
+
+def collect_tests(nb: dict):
+    """[{question, name, points, hidden, source}] in notebook order, from otter's metadata."""
+    from otter.test_files.exception_test import ExceptionTestFile
+    tests = []
+    for question, text in nb["metadata"]["otter"]["tests"].items():
+        parsed = ExceptionTestFile.from_string(text, path=question)
+        funcs = [n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)]
+        if len(funcs) != len(parsed.test_cases):
+            raise SystemExit(f"{question}: could not match test functions to test cases")
+        for node, case in zip(funcs, parsed.test_cases):
+            node.decorator_list = []
+            tests.append({"question": question, "name": node.name, "points": float(case.points or 0),
+                          "hidden": bool(case.hidden), "source": ast.unparse(node)})
+    names = [t["name"] for t in tests]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise SystemExit(f"test function names must be unique; repeated: {sorted(dupes)}")
+    return tests
+
+
+def code_cells(nb):
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def record(tests, solution_cells, files_dir, assignment):
+    """Run the tests against the solution: record the reference values, then verify them."""
+    reference = nncheck.Reference("record")
+    saved = nncheck.ref
+    nncheck.ref = reference
+    try:
+        with Sandbox(solution_cells, str(files_dir)) as sandbox:
+            sandbox.start()
+            errors = [f"cell {i}: {r.error}" for i, r in sandbox.cell_reports.items() if r.error]
+            if errors or sandbox.skip:
+                raise SystemExit(f"{assignment}: the solution notebook fails:\n" + "\n".join(errors)
+                                 + "\n".join(map(str, sandbox.skip.values())))
+            env = StudentEnvironment(sandbox)
+            for mode in ("record", "check"):
+                reference.mode = mode
+                for test in tests:
+                    reference.current_test = test["name"]
+                    passed, message = run_check(test, env)
+                    if not passed:
+                        raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
+                                         f"({mode} mode):\n{message}")
+    finally:
+        nncheck.ref = saved
+    hidden_tests = {t["name"] for t in tests if t["hidden"]}
+    public_keys = {k for k, by in reference.recorded_by.items() if by not in hidden_tests}
+    return reference, public_keys
+
+
+def load_mistakes(path: Path):
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"mistakes_{path.parent.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MISTAKES
+
+
+def apply_mistake(reference_nb, name, mistake):
+    nb = copy.deepcopy(reference_nb)
+    for old, new in mistake["replace"]:
+        hits = [c for c in nb["cells"] if c["cell_type"] == "code" and old in "".join(c["source"])]
+        count = sum("".join(c["source"]).count(old) for c in hits)
+        if count != 1:
+            raise SystemExit(f"mistake {name!r}: the text to replace occurs {count} times "
+                             f"(must be exactly once):\n{old}")
+        cell = hits[0]
+        cell["source"] = "".join(cell["source"]).replace(old, new)
+    return nb
+
+
+def write_json(path: Path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def strip_outputs(nb):
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return nb
+
+
+def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment):
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"assignment": assignment, "limits": LIMITS, "tests": tests}
+    with tempfile.TemporaryDirectory() as tmp:
+        expected = Path(tmp) / "expected.npz"
+        reference.save(expected)
+        with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+            def add(path: Path, arcname: str, mode=0o644):
+                info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
+                info.external_attr = (mode | 0o100000) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, path.read_bytes())
+            add(GRADESCOPE / "setup.sh", "setup.sh", 0o755)
+            add(GRADESCOPE / "run_autograder", "run_autograder", 0o755)
+            add(GRADESCOPE / "requirements.txt", "requirements.txt")
+            info = zipfile.ZipInfo("tests.json", date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, json.dumps(meta, indent=1))
+            add(expected, "expected.npz")
+            for f in sorted(PACKAGE.rglob("*.py")):
+                rel = f.relative_to(PACKAGE)
+                if rel.parts[0] in ("assign",):
+                    continue
+                add(f, f"autograder/{rel.as_posix()}")
+            for f in sorted(files_dir.rglob("*")):
+                if f.is_file():
+                    add(f, f"files/{f.relative_to(files_dir).as_posix()}")
+
+
+def build(assignment: str, out_root: Path = ROOT):
+    """Build one assignment; outputs go under `out_root` (the project, or a test's folder)."""
+    master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    if not master.exists():
+        raise SystemExit(f"no master notebook at {master}")
+    out_root = Path(out_root)
+    student_dir = out_root / "assignments" / assignment
+    samples_dir = out_root / "solutions" / assignment / "samples"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "otter"
+        otter_assign(master, out)
+        solution_nb = json.loads((out / "autograder" / f"{assignment}.ipynb").read_text())
+        student_nb = json.loads((out / "student" / f"{assignment}.ipynb").read_text())
+        tests = collect_tests(solution_nb)
+        files_dir = Path(tmp) / "files"
+        files_dir.mkdir()
+        for item in (out / "student").iterdir():
+            if item.name != f"{assignment}.ipynb" and item.is_file():
+                shutil.copy(item, files_dir / item.name)
+        print(f"[{assignment}] recording reference values from the solution ({len(tests)} checks)")
+        reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment)
+
+        # the student's folder
+        if student_dir.exists():
+            shutil.rmtree(student_dir)
+        student_dir.mkdir(parents=True)
+        write_json(student_dir / f"{assignment}.ipynb", strip_outputs(student_nb))
+        for f in files_dir.iterdir():
+            shutil.copy(f, student_dir / f.name)
+        shutil.copy(PACKAGE / "nncheck.py", student_dir / "nncheck.py")
+        reference.save(student_dir / "public_expected.npz", keys=public_keys)
+
+        # the samples
+        reference_nb = copy.deepcopy(solution_nb)
+        reference_nb["metadata"] = copy.deepcopy(student_nb["metadata"])
+        reference_nb = strip_outputs(reference_nb)
+        if samples_dir.exists():
+            for old in samples_dir.glob("*.ipynb"):
+                old.unlink()
+        write_json(samples_dir / "reference.ipynb", reference_nb)
+        write_json(samples_dir / "blank.ipynb", strip_outputs(student_nb))
+        for name, mistake in load_mistakes(master.parent / "mistakes.py").items():
+            write_json(samples_dir / f"{name}.ipynb", apply_mistake(reference_nb, name, mistake))
+
+        zip_path = out_root / "dist" / assignment / "autograder.zip"
+        build_zip(zip_path, tests, reference, files_dir, assignment)
+    print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
+          f"{sum(t['points'] for t in tests):g} points)")
+
+
+def all_assignments():
+    return sorted(p.name for p in (ROOT / "solutions").iterdir()
+                  if (p / f"{p.name}.ipynb").exists())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignments", nargs="*", help="default: every master in solutions/")
+    parser.add_argument("--out", type=Path, default=ROOT, help="where to write (default: the project)")
+    args = parser.parse_args(argv)
+    for name in args.assignments or all_assignments():
+        build(name, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""make grade: grade a folder (or zip) of submissions with a built autograder zip.
+
+    python -m autograder.grade.cli                       # every assignment's bundled samples
+    python -m autograder.grade.cli --assignment hw1_forward --submissions path/  [--jobs 2]
+
+Writes grades/<assignment>/grades.csv (one row per submission file), feedback/<name>.txt and
+.json per submission, as it goes: an interrupted run keeps what it finished, and the next run
+grades only what is new or changed (or was graded by another autograder zip).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import autograder  # noqa: F401
+from autograder.grade.engine import Bundle, CheckResult, SubmissionError, SubmissionResult, grade_notebook
+from autograder.grade.feedback import to_gradescope, to_text
+from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def find_submissions(path: Path, assignment: str, workdir: Path):
+    """Every submission under `path` (a folder or a zip of them), as Submission objects."""
+    if path.is_file() and path.suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except zipfile.BadZipFile:
+            return [Submission(path.name, path)]
+        if any(n.endswith("submission_metadata.yml") for n in names) or not any(
+                n.endswith(".ipynb") and "/" not in n.strip("/") for n in names):
+            target = workdir / "unpacked"
+            _safe_extract(path, target)
+            return find_submissions(target, assignment, workdir)
+        return [Submission(path.name, path)]  # a single grader.export() zip
+    if path.is_file():
+        return [Submission(path.name, path)]
+    if (path / "submission_metadata.yml").exists():
+        return _gradescope_export(path, assignment)
+    subs = []
+    for item in sorted(path.iterdir()):
+        if item.name.startswith(".") or item.name == "__MACOSX":
+            continue
+        if item.is_dir():
+            subs += find_submissions(item, assignment, workdir)
+        elif item.suffix in (".ipynb", ".zip") or item.suffix == "":
+            subs.append(Submission(item.name if item.parent == path else f"{item.parent.name}/{item.name}", item))
+        else:
+            subs.append(Submission(item.name, item))
+    return subs
+
+
+def _gradescope_export(folder: Path, assignment: str):
+    """A Gradescope "Export Submissions" folder: submission_<id>/ folders and a YAML index."""
+    people = _read_gradescope_metadata(folder / "submission_metadata.yml")
+    subs = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = [f for f in sorted(sub.rglob("*")) if f.is_file()]
+        notebooks = [f for f in files if f.suffix == ".ipynb" and ".ipynb_checkpoints" not in f.parts]
+        zips = [f for f in files if f.suffix == ".zip"]
+        named = [f for f in notebooks if f.name == f"{assignment}.ipynb"]
+        if named or notebooks:
+            subs.append(Submission(sub.name, (named or notebooks)[0], people=people.get(sub.name, {})))
+        elif zips:
+            subs.append(Submission(sub.name, zips[0], people=people.get(sub.name, {})))
+        else:
+            subs.append(Submission(sub.name, sub, people=people.get(sub.name, {})))
+    return subs
+
+
+def _read_gradescope_metadata(path: Path):
+    """{submission folder: {"name", "email"}} from submission_metadata.yml (a tolerant reader
+    of the few fields we need; PyYAML is not required)."""
+    people, current = {}, None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = re.match(r"^(\S[^:]*):\s*$", line)
+        if m:
+            current = m.group(1).strip().strip("'\"")
+            people[current] = {}
+            continue
+        m = re.match(r"^\s+-?\s*:?(name|email):\s*(.+)$", line)
+        if m and current is not None and m.group(1) not in people[current]:
+            people[current][m.group(1)] = m.group(2).strip().strip("'\"")
+    return people
+
+
+def _safe_extract(zip_path: Path, target: Path):
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            dest = (target / info.filename).resolve()
+            if not str(dest).startswith(str(target.resolve())) or info.filename.endswith(".OTTER_LOG"):
+                continue
+            if info.is_dir():
+                dest.mkdir(parents=True, exist_ok=True)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(dest, "wb") as out:
+                    shutil.copyfileobj(src, out)
+
+
+def _fingerprint(sub: Submission):
+    h = hashlib.sha256()
+    if sub.source.is_file():
+        with open(sub.source, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    h.update((sub.member or "").encode())
+    return h.hexdigest()
+
+
+def _safe_name(name):
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def grade_one(bundle_root: str, sub: Submission, hide: list[str]):
+    """Grade one submission in a worker process; always returns a SubmissionResult dict."""
+    bundle = Bundle(bundle_root)
+    try:
+        if sub.source.is_dir():
+            raise NoNotebook("the folder holds no notebook")
+        if sub.source.suffix == ".zip":
+            sub.member = notebook_in_zip(sub.source, bundle.name)
+        elif sub.source.suffix != ".ipynb":
+            raise NoNotebook(f"not a notebook: {sub.source.name} (expected .ipynb or a .zip from grader.export())")
+        with tempfile.TemporaryDirectory() as tmp:
+            nb = Path(tmp) / "submission.ipynb"
+            nb.write_bytes(sub.read_bytes())
+            result = grade_notebook(bundle, nb, hide=hide)
+    except (SubmissionError, NoNotebook) as exc:
+        result = SubmissionResult(
+            [CheckResult(t["question"], t["name"], t["points"], t["hidden"], False, f"not graded: {exc}")
+             for t in bundle.tests], error=str(exc))
+    return result.to_dict()
+
+
+def unpack_bundle(zip_path: Path, workdir: Path) -> Path:
+    target = workdir / "bundle"
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(target)
+    os.chmod(target, 0o700)
+    return target
+
+
+def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_path=None, quiet=False):
+    zip_path = zip_path or ROOT / "dist" / assignment / "autograder.zip"
+    if not zip_path.exists():
+        raise SystemExit(f"{zip_path} does not exist: run `make assign` first")
+    if not submissions.exists():
+        raise SystemExit(f"no such file or folder: {submissions}")
+    zip_hash = hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    feedback_dir = out_dir / "feedback"
+    feedback_dir.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nn-grade-") as tmp:
+        workdir = Path(tmp)
+        bundle_root = unpack_bundle(zip_path, workdir)
+        bundle = Bundle(bundle_root)
+        subs = find_submissions(submissions, assignment, workdir)
+        results, todo = {}, []
+        for sub in subs:
+            key = f"{zip_hash}:{_fingerprint(sub)}"
+            cached = feedback_dir / f"{_safe_name(sub.name)}.json"
+            if cached.exists():
+                data = json.loads(cached.read_text())
+                if data.get("key") == key:
+                    results[sub.name] = (sub, SubmissionResult.from_dict(data["result"]))
+                    continue
+            todo.append((sub, key))
+        hide = [str(ROOT), str(submissions.resolve())]
+        jobs = jobs or os.cpu_count() or 1
+        progress = _progress(len(todo), quiet)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(grade_one, str(bundle_root), sub, hide): (sub, key) for sub, key in todo}
+            for fut in as_completed(futures):
+                sub, key = futures[fut]
+                try:
+                    result = SubmissionResult.from_dict(fut.result())
+                except Exception as exc:  # the grading process itself died
+                    result = SubmissionResult([CheckResult(t["question"], t["name"], t["points"], t["hidden"], False,
+                                                           "not graded") for t in bundle.tests],
+                                              error=f"grading failed: {type(exc).__name__}: {exc}")
+                _save_feedback(feedback_dir, sub, key, result)
+                results[sub.name] = (sub, result)
+                progress.update(1)
+        progress.close()
+        rows = [results[s.name] for s in subs if s.name in results]
+        _write_csv(out_dir / "grades.csv", bundle, rows)
+    return rows
+
+
+def _progress(total, quiet):
+    from tqdm import tqdm
+    return tqdm(total=total, unit="sub", desc="grading", disable=quiet or total == 0,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def _save_feedback(feedback_dir, sub, key, result):
+    base = feedback_dir / _safe_name(sub.name)
+    base.with_suffix(".txt").write_text(to_text(result, sub.name), encoding="utf-8")
+    (feedback_dir / f"{_safe_name(sub.name)}.results.json").write_text(json.dumps(to_gradescope(result), indent=1))
+    tmp = base.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"key": key, "source": str(sub.source), "result": result.to_dict()}))
+    tmp.replace(base.with_suffix(".json"))
+
+
+def _write_csv(path, bundle, rows):
+    questions = list(bundle.max_points())
+    with_people = any(sub.people for sub, _ in rows)
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["submission", *(["name", "email"] if with_people else []), "score", "max_score", *questions, "error"])
+        for sub, result in rows:
+            qs = result.question_scores()
+            w.writerow([sub.name, *([sub.people.get("name", ""), sub.people.get("email", "")] if with_people else []),
+                        f"{result.score:g}", f"{result.max_score:g}",
+                        *(f"{qs.get(q, (0, 0))[0]:g}" for q in questions), result.error.replace("\n", " ")])
+    tmp.replace(path)
+
+
+def print_table(assignment, rows):
+    if not rows:
+        print(f"{assignment}: no submissions")
+        return
+    questions = list(rows[0][1].question_scores())
+    width = max(len(s.name) for s, _ in rows)
+    print(f"\n{assignment}")
+    print(f"  {'submission':<{width}}  {'score':>11}  " + " ".join(q.removeprefix("q_")[:10].rjust(10) for q in questions))
+    for sub, result in rows:
+        qs = result.question_scores()
+        cells = " ".join(f"{qs[q][0]:g}/{qs[q][1]:g}".rjust(10) for q in questions)
+        flag = f"  error: {result.error[:60]}" if result.error else ""
+        print(f"  {sub.name:<{width}}  {result.score:>5g}/{result.max_score:<5g}  {cells}{flag}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Grade submissions with a built autograder zip.")
+    parser.add_argument("--assignment", help="e.g. hw1_forward (default: every assignment's samples)")
+    parser.add_argument("--submissions", type=Path, help="a folder or zip of submissions")
+    parser.add_argument("--out", type=Path, help="default: grades/<assignment>")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel submissions (default: cores)")
+    parser.add_argument("--zip", type=Path, help="default: dist/<assignment>/autograder.zip")
+    args = parser.parse_args(argv)
+    if args.submissions and not args.assignment:
+        parser.error("--submissions needs --assignment")
+    assignments = [args.assignment] if args.assignment else sorted(
+        p.parent.name for p in (ROOT / "solutions").glob("*/samples"))
+    for name in assignments:
+        subs = args.submissions or ROOT / "solutions" / name / "samples"
+        out = args.out or ROOT / "grades" / name
+        rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip)
+        print_table(name, rows)
+        print(f"  -> {out / 'grades.csv'}, feedback in {out / 'feedback'}/")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Grade one submission with a built autograder bundle.
+
+The bundle is the unpacked `autograder.zip`: `tests.json` (the master's tests, public and
+hidden), `expected.npz` (reference values recorded from the solution at build time), `files/`
+(what students get besides the notebook, e.g. data) and this package. The tests run here, in
+the grader's process; the student's code runs in a Sandbox and is reached only through
+StudentFunction proxies, so nothing the student's code does can change how a check decides.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import nncheck
+from autograder.run.sandbox import Limits, Sandbox, StudentError, StudentFunction
+
+
+class SubmissionError(Exception):
+    """The file cannot be graded at all (not a notebook, broken JSON, ...)."""
+
+
+@dataclass
+class CheckResult:
+    question: str
+    name: str
+    points: float
+    hidden: bool
+    passed: bool
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def score(self):
+        return self.points if self.passed else 0.0
+
+
+@dataclass
+class SubmissionResult:
+    checks: list[CheckResult] = field(default_factory=list)
+    notebook_errors: list[str] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    confinement: str = ""
+
+    @property
+    def score(self):
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self):
+        return round(sum(c.points for c in self.checks), 6)
+
+    def question_scores(self):
+        scores = {}
+        for c in self.checks:
+            got, total = scores.get(c.question, (0.0, 0.0))
+            scores[c.question] = (round(got + c.score, 6), round(total + c.points, 6))
+        return scores
+
+    def to_dict(self):
+        return {"score": self.score, "max_score": self.max_score, "error": self.error,
+                "seconds": round(self.seconds, 3), "notebook_errors": self.notebook_errors,
+                "checks": [asdict(c) for c in self.checks]}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls([CheckResult(**c) for c in d["checks"]], d.get("notebook_errors", []),
+                   d.get("error", ""), d.get("seconds", 0.0))
+
+
+@dataclass
+class Bundle:
+    """A built autograder, unpacked."""
+    root: Path
+
+    def __post_init__(self):
+        self.root = Path(self.root)
+        self.meta = json.loads((self.root / "tests.json").read_text())
+        self.name = self.meta["assignment"]
+
+    @property
+    def tests(self):
+        return self.meta["tests"]
+
+    @property
+    def files_dir(self):
+        return self.root / "files"
+
+    def limits(self, **overrides):
+        values = dict(self.meta.get("limits", {}))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return Limits(**values)
+
+    def max_points(self):
+        points = {}
+        for t in self.tests:
+            points[t["question"]] = points.get(t["question"], 0) + t["points"]
+        return points
+
+
+def read_code_cells(path):
+    """The code cells of a notebook file, in order. Raises SubmissionError if unreadable."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SubmissionError("the file is not a text notebook (.ipynb)") from None
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(f"the notebook file is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise SubmissionError("the file is JSON but not a Jupyter notebook (no list of cells)")
+    cells = []
+    for cell in nb["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            cells.append("".join(src) if isinstance(src, list) else str(src))
+    return cells
+
+
+class StudentEnvironment(dict):
+    """What a test's parameters resolve to: proxies for the student's functions, copies of
+    the student's plain values (numbers, strings, arrays), numpy for `np`."""
+
+    def __init__(self, sandbox):
+        super().__init__()
+        self.sandbox = sandbox
+
+    def get(self, name, default=None):
+        if name in ("np", "numpy"):
+            return np
+        kind, value = self.sandbox.lookup(name)
+        if kind == "callable":
+            return StudentFunction(self.sandbox, name)
+        if kind == "value":
+            return value
+        return default
+
+
+def _compile_test(source):
+    """The test function defined by one test's source (otter's exception-test format)."""
+    ns = {}
+    exec(compile(source, "<test>", "exec"), ns)
+    funcs = [v for k, v in ns.items() if callable(v) and k.startswith("test")]
+    if len(funcs) != 1:
+        raise ValueError("a test source must define exactly one test function")
+    return funcs[0]
+
+
+def run_check(test, env):
+    """Run one test against the environment; returns (passed, message)."""
+    import inspect
+    fn = _compile_test(test["source"])
+    try:
+        kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
+        fn(**kwargs)
+        return True, ""
+    except AssertionError as exc:  # CheckFailure and plain asserts: written for the student
+        return False, str(exc) or "the check failed"
+    except StudentError as exc:
+        return False, exc.student_message
+    except Exception as exc:
+        return False, (f"this check could not run ({type(exc).__name__}); this is a problem in "
+                       "the autograder, not in your code: please tell your instructor.")
+
+
+def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
+    """Run the checks of `bundle` against a notebook's code cells."""
+    result = SubmissionResult()
+    start = time.monotonic()
+    reference = nncheck.Reference.load(bundle.root / "expected.npz")
+    saved_ref = nncheck.ref
+    nncheck.ref = reference
+    sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits(),
+                      hide=[str(bundle.root), *hide])
+    try:
+        try:
+            sandbox.start()
+        except StudentError as exc:
+            result.error = exc.student_message
+        env = StudentEnvironment(sandbox)
+        for test in bundle.tests:
+            t0 = time.monotonic()
+            if result.error:
+                passed, message = False, f"not graded: {result.error}"
+            else:
+                passed, message = run_check(test, env)
+            result.checks.append(CheckResult(test["question"], test["name"], test["points"],
+                                             test["hidden"], passed, message, time.monotonic() - t0))
+        result.confinement = sandbox.confinement or ""
+        for i, reason in sorted(sandbox.skip.items()):
+            result.notebook_errors.append(f"Cell {i} was left out: {reason}")
+        for i, report in sorted(sandbox.cell_reports.items()):
+            if report.error:
+                result.notebook_errors.append(f"Cell {i} raised {report.error}")
+    finally:
+        sandbox.kill()
+        nncheck.ref = saved_ref
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def grade_notebook(bundle: Bundle, path, hide=(), limits=None):
+    return grade_cells(bundle, read_code_cells(path), hide=hide, limits=limits)

@@ -1,0 +1,36 @@
+"""Shared fixtures: every assignment built once per test session into a scratch folder."""
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import autograder  # noqa: E402,F401
+from autograder.assign.build import all_assignments, build  # noqa: E402
+
+ASSIGNMENTS = all_assignments()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """{assignment: folder} of a fresh `make assign` output (assignments/, solutions/, dist/)."""
+    out = tmp_path_factory.mktemp("built")
+    for name in ASSIGNMENTS:
+        build(name, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def graded_samples(built, tmp_path_factory):
+    """Every assignment's samples graded with the freshly built zip: {assignment: {name: result}}."""
+    from autograder.grade.cli import grade_folder
+    graded = {}
+    for name in ASSIGNMENTS:
+        out = tmp_path_factory.mktemp(f"grades-{name}")
+        rows = grade_folder(name, built / "solutions" / name / "samples", out,
+                            zip_path=built / "dist" / name / "autograder.zip", quiet=True)
+        graded[name] = {sub.name.removesuffix(".ipynb"): result for sub, result in rows}
+        graded[name]["__out__"] = out
+    return graded
