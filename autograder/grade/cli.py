@@ -123,7 +123,7 @@ def _safe_name(name):
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def grade_one(bundle_root: str, sub: Submission, hide: list[str]):
+def grade_one(bundle_root: str, sub: Submission, hide: list[str], limits: dict | None = None):
     """Grade one submission in a worker process; always returns a SubmissionResult dict."""
     bundle = Bundle(bundle_root)
     try:
@@ -136,7 +136,7 @@ def grade_one(bundle_root: str, sub: Submission, hide: list[str]):
         with tempfile.TemporaryDirectory() as tmp:
             nb = Path(tmp) / "submission.ipynb"
             nb.write_bytes(sub.read_bytes())
-            result = grade_notebook(bundle, nb, hide=hide)
+            result = grade_notebook(bundle, nb, hide=hide, limits=bundle.limits(**(limits or {})))
     except (SubmissionError, NoNotebook) as exc:
         result = SubmissionResult(
             [CheckResult(t["question"], t["name"], t["points"], t["hidden"], False, f"not graded: {exc}")
@@ -152,7 +152,10 @@ def unpack_bundle(zip_path: Path, workdir: Path) -> Path:
     return target
 
 
-def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_path=None, quiet=False):
+def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_path=None, quiet=False,
+                 limits=None):
+    """Grade every submission under `submissions`; `limits` overrides the zip's time and memory
+    limits ({"call_seconds", "cell_seconds", "total_seconds", "memory_mb"})."""
     zip_path = zip_path or ROOT / "dist" / assignment / "autograder.zip"
     if not zip_path.exists():
         raise SystemExit(f"{zip_path} does not exist: run `make assign` first")
@@ -170,7 +173,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         results, todo = {}, []
         for sub in subs:
             key = f"{zip_hash}:{_fingerprint(sub)}"
-            cached = feedback_dir / f"{_safe_name(sub.name)}.json"
+            cached = _feedback_path(feedback_dir, sub, ".grade.json")
             if cached.exists():
                 data = json.loads(cached.read_text())
                 if data.get("key") == key:
@@ -181,7 +184,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         jobs = jobs or os.cpu_count() or 1
         progress = _progress(len(todo), quiet)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(grade_one, str(bundle_root), sub, hide): (sub, key) for sub, key in todo}
+            futures = {pool.submit(grade_one, str(bundle_root), sub, hide, limits): (sub, key) for sub, key in todo}
             for fut in as_completed(futures):
                 sub, key = futures[fut]
                 try:
@@ -205,13 +208,19 @@ def _progress(total, quiet):
                 file=sys.stderr, dynamic_ncols=True)
 
 
+def _feedback_path(feedback_dir, sub, suffix):
+    """feedback/<submission name><suffix>: .txt (what the student sees), .results.json
+    (Gradescope's format), .grade.json (the full result, and the key for re-runs)."""
+    return feedback_dir / f"{_safe_name(sub.name)}{suffix}"
+
+
 def _save_feedback(feedback_dir, sub, key, result):
-    base = feedback_dir / _safe_name(sub.name)
-    base.with_suffix(".txt").write_text(to_text(result, sub.name), encoding="utf-8")
-    (feedback_dir / f"{_safe_name(sub.name)}.results.json").write_text(json.dumps(to_gradescope(result), indent=1))
-    tmp = base.with_suffix(".json.tmp")
+    _feedback_path(feedback_dir, sub, ".txt").write_text(to_text(result, sub.name), encoding="utf-8")
+    _feedback_path(feedback_dir, sub, ".results.json").write_text(json.dumps(to_gradescope(result), indent=1))
+    final = _feedback_path(feedback_dir, sub, ".grade.json")
+    tmp = final.with_name(final.name + ".tmp")
     tmp.write_text(json.dumps({"key": key, "source": str(sub.source), "result": result.to_dict()}))
-    tmp.replace(base.with_suffix(".json"))
+    tmp.replace(final)
 
 
 def _write_csv(path, bundle, rows):
@@ -251,7 +260,16 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, help="default: grades/<assignment>")
     parser.add_argument("--jobs", type=int, default=None, help="parallel submissions (default: cores)")
     parser.add_argument("--zip", type=Path, help="default: dist/<assignment>/autograder.zip")
+    for name, help_ in (("call-seconds", "limit for one call of a student's function (default 20)"),
+                        ("cell-seconds", "limit for one notebook cell (default 60)"),
+                        ("total-seconds", "limit for a whole submission (default 540)"),
+                        ("memory-mb", "memory limit of a submission's process (default 2048)")):
+        parser.add_argument(f"--{name}", type=float, help=help_)
     args = parser.parse_args(argv)
+    limits = {k: getattr(args, k) for k in ("call_seconds", "cell_seconds", "total_seconds", "memory_mb")
+              if getattr(args, k) is not None}
+    if "memory_mb" in limits:
+        limits["memory_mb"] = int(limits["memory_mb"])
     if args.submissions and not args.assignment:
         parser.error("--submissions needs --assignment")
     assignments = [args.assignment] if args.assignment else sorted(
@@ -259,7 +277,7 @@ def main(argv=None):
     for name in assignments:
         subs = args.submissions or ROOT / "solutions" / name / "samples"
         out = args.out or ROOT / "grades" / name
-        rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip)
+        rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip, limits=limits)
         print_table(name, rows)
         print(f"  -> {out / 'grades.csv'}, feedback in {out / 'feedback'}/")
 

@@ -1,0 +1,85 @@
+"""make assign: the committed student folder and samples match the masters, and no solution
+code reaches anything a student can read."""
+import json
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+import nncheck
+from conftest import ASSIGNMENTS, ROOT
+
+
+def _code(nb_path):
+    nb = json.loads(nb_path.read_text())
+    return [("".join(c["source"]), c["cell_type"]) for c in nb["cells"]], nb["metadata"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_outputs_match_a_fresh_build(built, assignment):
+    for rel in [f"assignments/{assignment}/{assignment}.ipynb",
+                *[f"solutions/{assignment}/samples/{p.name}" for p in (built / "solutions" / assignment / "samples").glob("*.ipynb")]]:
+        committed = ROOT / rel
+        assert committed.exists(), f"{rel} is missing: run `make assign`"
+        assert _code(committed) == _code(built / rel), f"{rel} is out of date with its master: run `make assign`"
+    fresh = nncheck.unpack((built / "assignments" / assignment / "public_expected.npz").read_bytes())
+    committed = nncheck.unpack((ROOT / "assignments" / assignment / "public_expected.npz").read_bytes())
+    assert fresh.keys() == committed.keys()
+    for key in fresh:
+        nncheck.assert_close(committed[key], fresh[key], key, rtol=1e-12, atol=0)
+
+
+def _solution_lines(assignment):
+    """Substantial lines between BEGIN SOLUTION and END SOLUTION in the master."""
+    nb = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
+    lines = []
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        for block in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", src, re.S):
+            for line in block.splitlines():
+                s = line.strip()
+                if len(s) >= 16 and not s.startswith("#"):
+                    lines.append(s)
+    return lines
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_code_in_student_folder_or_zip(built, assignment):
+    lines = _solution_lines(assignment)
+    assert len(lines) >= 5
+    texts = {}
+    for f in (built / "assignments" / assignment).iterdir():
+        texts[f"student/{f.name}"] = f.read_bytes().decode("utf-8", "replace")
+    with zipfile.ZipFile(built / "dist" / assignment / "autograder.zip") as zf:
+        for n in zf.namelist():
+            texts[f"zip/{n}"] = zf.read(n).decode("utf-8", "replace")
+    for where, text in texts.items():
+        leaked = [l for l in lines if l in text]
+        assert not leaked, f"solution code in {where}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_hidden_reference_values_stay_out_of_the_student_folder(built, assignment):
+    meta = json.loads(zipfile.ZipFile(built / "dist" / assignment / "autograder.zip").read("tests.json"))
+    public = nncheck.unpack((built / "assignments" / assignment / "public_expected.npz").read_bytes())
+    hidden_sources = "\n".join(t["source"] for t in meta["tests"] if t["hidden"])
+    public_sources = "\n".join(t["source"] for t in meta["tests"] if not t["hidden"])
+    for key in public:
+        assert key in public_sources, f"{key} is in the student's public_expected.npz but no public test uses it"
+    student_nb = (built / "assignments" / assignment / f"{assignment}.ipynb").read_text()
+    for t in meta["tests"]:
+        if t["hidden"]:
+            assert t["name"] not in student_nb, f"hidden test {t['name']} appears in the student notebook"
+    assert hidden_sources
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_points_public_about_a_quarter(built, assignment):
+    meta = json.loads(zipfile.ZipFile(built / "dist" / assignment / "autograder.zip").read("tests.json"))
+    by_q = {}
+    for t in meta["tests"]:
+        pub, tot = by_q.get(t["question"], (0, 0))
+        by_q[t["question"]] = (pub + (0 if t["hidden"] else t["points"]), tot + t["points"])
+    for q, (pub, tot) in by_q.items():
+        assert 0 < pub < tot and pub / tot <= 0.5, f"{q}: {pub} public of {tot} points"
