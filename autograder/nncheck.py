@@ -277,9 +277,12 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
     differ = ~np.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=True)
     rel = np.abs(a64 - e64) / np.maximum(np.abs(a64) + np.abs(e64), 1e-12)
     worst = np.unravel_index(int(np.argmax(np.where(differ, rel, -1))), a.shape) if a.ndim else ()
-    lines = [f"{what}: values differ in {int(differ.sum())} of {a.size} entries; largest relative "
-             f"error {rel[worst]:.2e} at index {tuple(int(i) for i in worst)}: got {a64[worst]:.6g}, "
-             f"expected {e64[worst]:.6g}."]
+    if a.ndim == 0:
+        lines = [f"{what}: got {a64[()]:.8g}, expected {e64[()]:.8g} (relative error {rel[()]:.2e})."]
+    else:
+        lines = [f"{what}: values differ in {int(differ.sum())} of {a.size} entries; largest relative "
+                 f"error {rel[worst]:.2e} at index {tuple(int(i) for i in worst)}: got {a64[worst]:.6g}, "
+                 f"expected {e64[worst]:.6g}."]
     if a.size > 1:
         lines.append(f"  got      {_fmt(a64)}\n  expected {_fmt(e64)}")
     hint = None
