@@ -251,7 +251,8 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
         return
     if isinstance(expected, str):
         if got != expected:
-            raise CheckFailure(f"{what}: expected {expected!r}, got {got!r}.")
+            shown = f"expected {expected!r}, got {got!r}" if _show["values"] else f"{got!r} is not right"
+            raise CheckFailure(f"{what}: {shown}.")
         return
     e = np.asarray(expected)
     a = _as_array(got, what)
@@ -277,13 +278,17 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
     differ = ~np.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=True)
     rel = np.abs(a64 - e64) / np.maximum(np.abs(a64) + np.abs(e64), 1e-12)
     worst = np.unravel_index(int(np.argmax(np.where(differ, rel, -1))), a.shape) if a.ndim else ()
-    if a.ndim == 0:
+    if not _show["values"]:  # hidden checks: say how it differs, not what the answer is
+        where = f" (largest relative error {rel[worst]:.2e})"
+        lines = [f"{what}: wrong value{where}." if a.ndim == 0 else
+                 f"{what}: values differ in {int(differ.sum())} of {a.size} entries{where}."]
+    elif a.ndim == 0:
         lines = [f"{what}: got {a64[()]:.8g}, expected {e64[()]:.8g} (relative error {rel[()]:.2e})."]
     else:
         lines = [f"{what}: values differ in {int(differ.sum())} of {a.size} entries; largest relative "
                  f"error {rel[worst]:.2e} at index {tuple(int(i) for i in worst)}: got {a64[worst]:.6g}, "
                  f"expected {e64[worst]:.6g}."]
-    if a.size > 1:
+    if a.size > 1 and _show["values"]:
         lines.append(f"  got      {_fmt(a64)}\n  expected {_fmt(e64)}")
     hint = None
     for cause, alt in (alternatives or {}).items():
@@ -299,6 +304,20 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
     if hint:
         lines.append(f"  Likely cause: {hint}")
     raise CheckFailure("\n".join(lines))
+
+
+_show = {"values": True}
+
+
+@contextlib.contextmanager
+def values_shown(show):
+    """Whether failure messages may print expected values (not for hidden checks)."""
+    old = _show["values"]
+    _show["values"] = show
+    try:
+        yield
+    finally:
+        _show["values"] = old
 
 
 def _is_numeric_sequence(v):

@@ -113,3 +113,46 @@ def test_regrading_skips_unchanged_submissions(built, graded, tmp_path):
     rows = grade_folder(A, subs, grade_out, zip_path=built / "dist" / A / "autograder.zip", quiet=True)
     assert (grade_out / "feedback" / "a.ipynb.grade.json").stat().st_mtime_ns == stamp  # not graded again
     assert {s.name: r.score for s, r in rows} == {"a.ipynb": 28, "b.ipynb": 0}
+
+
+def test_gradescope_export_zip_with_names(built, tmp_path):
+    """A Gradescope "Export Submissions" zip: one folder per submission and a YAML index."""
+    export = tmp_path / "submissions.zip"
+    ref = (ROOT / "solutions" / A / "samples" / "reference.ipynb").read_bytes()
+    blank = (ROOT / "solutions" / A / "samples" / "blank.ipynb").read_bytes()
+    meta = """submission_101:
+  :submitters:
+  - :name: Ada Lovelace
+    :sid: '1'
+    :email: ada@example.edu
+  :created_at: 2026-11-20 10:00:00.000000000 -08:00
+submission_102:
+  :submitters:
+  - :name: Alan Turing
+    :email: alan@example.edu
+submission_103:
+  :submitters:
+  - :name: Grace Hopper
+    :email: grace@example.edu
+"""
+    with zipfile.ZipFile(export, "w") as zf:
+        zf.writestr("assignment_9_export/submission_metadata.yml", meta)
+        zf.writestr(f"assignment_9_export/submission_101/{A}.ipynb", ref)
+        zf.writestr("assignment_9_export/submission_102/export.zip", _export_zip_bytes(blank))
+        zf.writestr("assignment_9_export/submission_103/notes.txt", "no notebook")
+    out = tmp_path / "out"
+    grade_folder(A, export, out, zip_path=built / "dist" / A / "autograder.zip", quiet=True)
+    rows = {r["submission"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    assert set(rows) == {"submission_101", "submission_102", "submission_103"}
+    assert rows["submission_101"]["name"] == "Ada Lovelace" and rows["submission_101"]["email"] == "ada@example.edu"
+    assert rows["submission_101"]["score"] == "28" and rows["submission_102"]["score"] == "0"
+    assert rows["submission_102"]["error"] == ""
+    assert rows["submission_103"]["score"] == "0" and "no notebook" in rows["submission_103"]["error"]
+
+
+def _export_zip_bytes(nb_bytes):
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(f"{A}.ipynb", nb_bytes)
+    return buf.getvalue()

@@ -155,7 +155,8 @@ def run_check(test, env):
     fn = _compile_test(test["source"])
     try:
         kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
-        fn(**kwargs)
+        with nncheck.values_shown(not test["hidden"]):
+            fn(**kwargs)
         return True, ""
     except AssertionError as exc:  # CheckFailure and plain asserts: written for the student
         return False, str(exc) or "the check failed"
