@@ -183,7 +183,8 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         hide = [str(ROOT), str(submissions.resolve())]
         jobs = jobs or os.cpu_count() or 1
         progress = _progress(len(todo), quiet)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        try:
             futures = {pool.submit(grade_one, str(bundle_root), sub, hide, limits): (sub, key) for sub, key in todo}
             for fut in as_completed(futures):
                 sub, key = futures[fut]
@@ -196,9 +197,14 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 _save_feedback(feedback_dir, sub, key, result)
                 results[sub.name] = (sub, result)
                 progress.update(1)
-        progress.close()
-        rows = [results[s.name] for s in subs if s.name in results]
-        _write_csv(out_dir / "grades.csv", bundle, rows)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=True, cancel_futures=True)  # each grader kills its own sandbox
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            progress.close()
+            rows = [results[s.name] for s in subs if s.name in results]
+            _write_csv(out_dir / "grades.csv", bundle, rows)
     return rows
 
 
@@ -277,7 +283,12 @@ def main(argv=None):
     for name in assignments:
         subs = args.submissions or ROOT / "solutions" / name / "samples"
         out = args.out or ROOT / "grades" / name
-        rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip, limits=limits)
+        try:
+            rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip, limits=limits)
+        except KeyboardInterrupt:
+            print(f"\nInterrupted. Finished grades are in {out / 'grades.csv'}; run the same command "
+                  "again to grade the rest.", file=sys.stderr)
+            sys.exit(130)
         print_table(name, rows)
         print(f"  -> {out / 'grades.csv'}, feedback in {out / 'feedback'}/")
 
