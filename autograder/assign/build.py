@@ -15,6 +15,7 @@ import ast
 import copy
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -170,6 +171,9 @@ def build(assignment: str, out_root: Path = ROOT):
         solution_nb = json.loads((out / "autograder" / f"{assignment}.ipynb").read_text())
         student_nb = json.loads((out / "student" / f"{assignment}.ipynb").read_text())
         tests = collect_tests(solution_nb)
+        order = [q for c in student_nb["cells"] if c["cell_type"] == "code"
+                 for q in re.findall(r'grader\.check\("([^"]+)"\)', "".join(c["source"]))]
+        tests.sort(key=lambda t: order.index(t["question"]) if t["question"] in order else len(order))
         files_dir = Path(tmp) / "files"
         files_dir.mkdir()
         for item in (out / "student").iterdir():
