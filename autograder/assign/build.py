@@ -121,8 +121,11 @@ def write_json(path: Path, data):
 
 
 def strip_outputs(nb):
+    """No outputs, and cell ids that do not change from build to build (otter makes new ones)."""
     nb = copy.deepcopy(nb)
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
+        if "id" in cell:
+            cell["id"] = f"cell-{i:03d}"
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
     return nb
