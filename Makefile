@@ -30,5 +30,8 @@ grade: $(STAMP) $(if $(ASSIGNMENT),dist/$(ASSIGNMENT)/autograder.zip,$(ZIPS))
 	$(PY) -m autograder.grade.cli $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
 		$(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(JOBS),--jobs $(JOBS))
 
+bench: $(STAMP) $(ZIPS)
+	$(PY) bench/grade_throughput.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS))
+
 clean:
 	rm -rf dist grades

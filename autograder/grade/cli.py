@@ -25,6 +25,7 @@ from pathlib import Path
 import autograder  # noqa: F401
 from autograder.grade.engine import Bundle, CheckResult, SubmissionError, SubmissionResult, grade_notebook
 from autograder.grade.feedback import to_gradescope, to_text
+from autograder.grade.report import write_report
 from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,6 +206,10 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
             progress.close()
             rows = [results[s.name] for s in subs if s.name in results]
             _write_csv(out_dir / "grades.csv", bundle, rows)
+            try:
+                write_report(out_dir / "report.html", assignment, rows)
+            except Exception as exc:  # grades.csv is on disk already; the report is a convenience
+                print(f"report.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
     return rows
 
 
@@ -290,7 +295,7 @@ def main(argv=None):
                   "again to grade the rest.", file=sys.stderr)
             sys.exit(130)
         print_table(name, rows)
-        print(f"  -> {out / 'grades.csv'}, feedback in {out / 'feedback'}/")
+        print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, feedback in {out / 'feedback'}/")
 
 
 if __name__ == "__main__":
