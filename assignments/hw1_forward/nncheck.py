@@ -355,6 +355,11 @@ def pack(value) -> bytes:
             return {"t": "arr" if isinstance(v, np.ndarray) else "sca", "k": _put(arrays, np.array(arr))}
         if isinstance(v, (tuple, list)):
             return {"t": type(v).__name__, "v": [walk(x) for x in v]}
+        if isinstance(v, np.random.Generator):  # travels as its bit generator's state
+            state = v.bit_generator.state
+            if state.get("bit_generator") != "PCG64":
+                raise TypeError("only np.random.default_rng() generators (PCG64) can be sent")
+            return {"t": "rng", "v": state}
         if callable(v):
             return {"t": "fn", "v": _callable_name(v)}
         if isinstance(v, dict):
@@ -400,6 +405,10 @@ def unpack(data: bytes, resolve=None):
 
 def _build(node, arrays, resolve=None):
     t = node["t"]
+    if t == "rng":
+        rng = np.random.Generator(np.random.PCG64())
+        rng.bit_generator.state = node["v"]
+        return rng
     if t == "fn":
         if resolve is None:
             raise ValueError("a function reference was received where only data is allowed")
