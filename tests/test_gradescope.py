@@ -56,7 +56,7 @@ def test_zip_grades_samples_like_make_grade(assignment, built, graded_samples, z
         if SCHEMA:
             jsonschema.validate(results, SCHEMA)
         expected = graded_samples[assignment][name]
-        assert results["score"] == pytest.approx(expected.score), name
+        assert results["score"] == pytest.approx(expected.score), (name, results["output"][:2000], [t["output"][:300] for t in results["tests"]][:3])
         assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(expected.max_score)
         for t in results["tests"]:
             assert set(t) >= {"name", "score", "max_score", "output", "visibility"}

@@ -530,7 +530,14 @@ for _name, _fn in HELPERS.items():
         pass
 
 
+DATA_DIRS = []  # where the grader keeps the assignment's files (set by the build and the engine)
+
+
 def load_data(filename):
-    """Load an .npz data file that ships with the assignment (next to this file)."""
-    with np.load(Path(__file__).resolve().parent / filename, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    """Load an .npz data file that ships with the assignment (next to this file, or in the
+    grader's copy of the assignment's files)."""
+    for folder in [Path(__file__).resolve().parent, *map(Path, DATA_DIRS)]:
+        if (folder / filename).exists():
+            with np.load(folder / filename, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+    raise FileNotFoundError(f"{filename} is missing: it ships with the assignment")

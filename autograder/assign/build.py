@@ -68,6 +68,7 @@ def code_cells(nb):
 def record(tests, solution_cells, files_dir, assignment):
     """Run the tests against the solution: record the reference values, then verify them."""
     reference = nncheck.Reference("record")
+    nncheck.DATA_DIRS[:] = [str(files_dir)]
     saved = nncheck.ref
     nncheck.ref = reference
     try:

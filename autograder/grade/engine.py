@@ -174,6 +174,7 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
     reference = nncheck.Reference.load(bundle.root / "expected.npz")
     saved_ref = nncheck.ref
     nncheck.ref = reference
+    nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
     sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits(),
                       hide=[str(bundle.root), *hide])
     try:

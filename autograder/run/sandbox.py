@@ -7,6 +7,7 @@ deadline; a cell or call that hangs or kills the worker costs only itself: the w
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import select
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import nncheck
 
 WORKER = Path(__file__).with_name("worker.py")
 MAX_PAYLOAD = 256 * 2**20
+MAX_MEMBERS = 100_000  # arrays in one reply
 
 
 @dataclass
@@ -107,6 +110,13 @@ class Sandbox:
     def kill(self):
         if self.proc is None:
             return
+        # As root the worker forks the first process of a PID namespace, which can leave the
+        # process group with os.setsid(): kill it by PID, which ends everything in the namespace.
+        for pid in _children(self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -144,6 +154,10 @@ class Sandbox:
                     failed = (i, str(exc))
                     break
                 self.cell_reports[i] = CellReport(i, reply.get("error"), reply.get("output", ""))
+                if (reply.get("error") or "").startswith("MemoryError"):
+                    # what the cell allocated may stay referenced and starve every later call
+                    failed = (i, f"cell {i} ran out of memory (the limit is {self.limits.memory_mb} MB)")
+                    break
             if failed is None:
                 return
             self.skip[failed[0]] = failed[1]
@@ -172,15 +186,31 @@ class Sandbox:
             raise StudentError(reply.get("error") or "failed", reply.get("kind", "raised"))
         for message in reply.get("warnings", [])[:5]:
             warnings.warn(str(message)[:300], nncheck.StudentWarning)
-        return nncheck.unpack(blob)
+        return self._unpack(blob, name)
 
     def lookup(self, name):
         if name not in self._lookups:
             self.ensure_running()
             reply, blob = self._request({"op": "lookup", "name": name}, 10)
-            value = nncheck.unpack(blob) if reply["kind"] == "value" else None
+            value = self._unpack(blob, name) if reply.get("kind") == "value" else None
             self._lookups[name] = (reply["kind"], value)
         return self._lookups[name]
+
+    def _unpack(self, blob, name):
+        """nncheck.unpack for bytes from the student's process, which can write anything on its
+        pipe. np.savez stores members uncompressed: a compressed member (a small reply that
+        would inflate to gigabytes in this process) or an absurd number of members is refused."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+                infos = zf.infolist()
+            if blob.count(b"PK\x01\x02") > MAX_MEMBERS or any(
+                    i.compress_type != zipfile.ZIP_STORED or i.file_size > len(blob) for i in infos):
+                raise ValueError("compressed or oversized members")
+            return nncheck.unpack(blob, _helper_only)
+        except (zipfile.BadZipFile, ValueError, KeyError, TypeError, RecursionError, EOFError, MemoryError) as exc:
+            raise StudentError(f"{name} sent back data that cannot be read ({type(exc).__name__}); "
+                               "return numpy arrays, numbers, strings, tuples, lists or dicts.",
+                               "bad_value") from None
 
     def _request(self, header, seconds, payload=b"", what=None):
         deadline = self.deadline(seconds)
@@ -202,7 +232,8 @@ class Sandbox:
         try:
             hlen, plen = struct.unpack(">II", self._read(8, deadline))
             if hlen > 2**20 or plen > MAX_PAYLOAD:
-                raise WorkerGone(f"{what} sent back {plen} bytes, more than the limit", "crash")
+                self.kill()  # the rest of the reply is still in the pipe: start afresh
+                raise WorkerGone(f"{what} sent back {hlen + plen} bytes, more than the limit", "crash")
             header = json.loads(self._read(hlen, deadline))
             return header, self._read(plen, deadline) if plen else b""
         except TimeoutError:
@@ -234,6 +265,33 @@ class Sandbox:
         return b"".join(chunks)
 
 
+def _helper_only(kind, name):
+    """Function references in a reply: the arguments the test passed come back, and a test
+    passes only nncheck's named helpers (the grader's own functions, found by name)."""
+    if kind == "helper" and name in nncheck.HELPERS:
+        return nncheck.HELPERS[name]
+    raise ValueError("a function reference was received where only data is allowed")
+
+
+def _children(pid):
+    """PIDs of the direct children of `pid`."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
 class StudentFunction:
     """Stands in for a student's function in the grader: calls it in the sandbox."""
 
@@ -252,7 +310,9 @@ class StudentFunction:
 def _write_back(target, value):
     """Make in-place changes the student's function made visible to the test (call_unchanged)."""
     import numpy as np
-    if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
+    if isinstance(target, np.random.Generator) and isinstance(value, np.random.Generator):
+        target.bit_generator.state = value.bit_generator.state
+    elif isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
         if target.shape == value.shape and target.flags.writeable:
             np.copyto(target, value, casting="unsafe")
     elif isinstance(target, dict) and isinstance(value, dict):

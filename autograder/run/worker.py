@@ -62,6 +62,7 @@ def send(fd, header, payload=b""):
 
 CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
 MS_BIND, MS_REC, MS_PRIVATE, MS_RDONLY, MS_REMOUNT = 4096, 16384, 1 << 18, 1, 32
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
 
 
 def _libc():
@@ -75,13 +76,31 @@ def _mount(libc, source, target, fstype, flags, data=None):
         raise OSError(ctypes.get_errno(), f"mount {target}")
 
 
+# Shared scratch places get a private, small, empty tmpfs of their own: what other processes
+# (other submissions graded at the same time, the grader's unpacked zips) keep there stays out
+# of sight and reach, and what the student writes there is bounded and vanishes with the process.
+PRIVATE = {"/tmp": "size=64m,mode=1777", "/var/tmp": "size=16m,mode=1777", "/dev/shm": "size=64m,mode=1777"}
+
+
 def _hide_paths(libc, hide, keep):
     """In a private mount namespace: cover each directory of `hide` with an empty tmpfs, except
-    the `keep` paths (the Python installation), which stay readable. A 0700 ancestor of a kept
-    path (such as /root above pyenv's Python) is covered too, so that the path can be reached."""
+    the `keep` paths (the Python installation, the sandbox folder), which stay readable. A 0700
+    ancestor of a kept path (such as /root above pyenv's Python) is covered too, so that the
+    path can be reached. The PRIVATE places are covered with a fresh writable tmpfs."""
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keep = sorted({os.path.realpath(k) for k in keep if os.path.isdir(k)})
-    hide = {os.path.realpath(h) for h in hide if os.path.isdir(h)}
+    hide = {os.path.realpath(h) for h in list(hide) + ["/tmp", "/var/tmp"] if os.path.isdir(h)}
+    links = []
+    for k in list(keep):  # a kept folder nobody may not enter (a 0700 venv) is kept entry by entry
+        if os.stat(k).st_mode & 0o005 != 0o005:
+            keep.remove(k)
+            hide.add(k)
+            for entry in os.listdir(k):
+                path = os.path.join(k, entry)
+                if os.path.islink(path):
+                    links.append((path, os.readlink(path)))
+                elif os.path.isdir(path) or os.path.isfile(path):
+                    keep.append(path)
     for k in keep:
         parts = k.split("/")
         for i in range(2, len(parts)):
@@ -92,7 +111,7 @@ def _hide_paths(libc, hide, keep):
     staged = []
     for i, k in enumerate(keep):
         if any(k == h or k.startswith(h + "/") for h in hide):
-            os.makedirs(f"{stage}/{i}", exist_ok=True)
+            _mount_point(f"{stage}/{i}", os.path.isdir(k))
             _mount(libc, k, f"{stage}/{i}", None, MS_BIND | MS_REC)
             staged.append((k, f"{stage}/{i}"))
     covered = []
@@ -100,10 +119,23 @@ def _hide_paths(libc, hide, keep):
         if any(h.startswith(c + "/") for c in covered):
             continue
         covered.append(h)
-        _mount(libc, "tmpfs", h, "tmpfs", 0, "size=1m,mode=0755")
+        _mount(libc, "tmpfs", h, "tmpfs", 0, PRIVATE.get(h, "size=1m,mode=0755"))
     for k, s in staged:
-        os.makedirs(k, exist_ok=True)
+        _mount_point(k, os.path.isdir(s))
         _mount(libc, s, k, None, MS_BIND | MS_REC)
+    for path, target in links:
+        if not os.path.lexists(path):
+            os.symlink(target, path)
+    if os.path.isdir("/dev/shm"):  # last: the staging above lives there
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", 0, PRIVATE["/dev/shm"])
+
+
+def _mount_point(path, is_dir):
+    if is_dir:
+        os.makedirs(path, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "a").close()
 
 
 def confine(config):
@@ -125,8 +157,15 @@ def confine(config):
     if pid:  # the parent only waits: its child is PID 1 of the new namespace
         _, status = os.waitpid(pid, 0)
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    _hide_paths(libc, config.get("hide", []), [sys.prefix, sys.base_prefix, sys.exec_prefix])
     sandbox = config["sandbox"]
+    _hide_paths(libc, config.get("hide", []), [sys.prefix, sys.base_prefix, sys.exec_prefix, sandbox])
+    # /proc of this PID namespace only: the host's /proc/<pid>/root, cwd and fd of any other
+    # process running as nobody would lead around the hidden paths and into other sandboxes.
+    try:
+        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        own_proc = ", own /proc"
+    except OSError:
+        own_proc = ", host /proc"
     os.chown(sandbox, NOBODY, NOBODY)
     for root, dirs, files in os.walk(sandbox):
         for name in dirs + files:
@@ -135,7 +174,7 @@ def confine(config):
     os.setgid(NOBODY)
     os.setuid(NOBODY)
     resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
-    return "nobody, private mount and PID namespaces"
+    return "nobody, private mount and PID namespaces" + own_proc
 
 
 # ---------------------------------------------------------------- the student's environment
@@ -169,6 +208,12 @@ class BoundedOutput:
         return text
 
 
+def _clip(text, limit=OUTPUT_LIMIT):
+    """Error texts go back in a reply's header, which has a size limit: keep the start."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit} more characters]"
+
+
 def _fake_otter():
     """`import otter` in a graded notebook: grader.check/export do nothing here."""
 
@@ -200,7 +245,7 @@ def run_cell(ns, index, source, out):
         exec(compile(code_text, filename, "exec"), ns)
         error = None
     except BaseException as exc:  # SystemExit too: one cell's exit does not end the notebook
-        error = nncheck.describe_exception(exc)
+        error = _clip(nncheck.describe_exception(exc))
     _close_figures()
     return {"ok": error is None, "error": error, "output": out.take()}
 
@@ -235,13 +280,13 @@ def handle_call(ns, header, payload):
             warnings.simplefilter("always")
             result = fn(*args, **kwargs)
     except BaseException as exc:
-        return {"ok": False, "kind": "raised", "error": nncheck.describe_exception(exc)}, b""
-    seen = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]
+        return {"ok": False, "kind": "raised", "error": _clip(nncheck.describe_exception(exc))}, b""
+    seen = sorted({_clip(f"{w.category.__name__}: {w.message}", 300) for w in caught})[:5]
     try:
         blob = nncheck.pack((result, list(args), kwargs))
     except (TypeError, ValueError) as exc:
         return {"ok": False, "kind": "bad_value",
-                "error": f"{name} returned a value that cannot be checked: {exc}"}, b""
+                "error": _clip(f"{name} returned a value that cannot be checked: {exc}")}, b""
     return {"ok": True, "warnings": seen}, blob
 
 
@@ -255,7 +300,7 @@ def handle_lookup(ns, header):
     try:
         return {"kind": "value"}, nncheck.pack(value)
     except TypeError:
-        return {"kind": "other", "type": type(value).__name__}, b""
+        return {"kind": "other", "type": type(value).__name__[:100]}, b""
 
 
 def main():

@@ -1,0 +1,92 @@
+"""Sample submissions for hw3_sgd: the reference notebook with typical mistakes (docs/authoring.md).
+
+Each entry replaces text of the reference solution; "loses" lists the questions that must score
+below their maximum (all others keep full marks) and "feedback" strings that must appear in the
+feedback (case-insensitive).
+"""
+
+_SGD = "    return {k: params[k] - lr * grads[k] for k in params}"
+_ORDER = "    order = rng.permutation(n)"
+_CUT = "    return [order[i:i + batch_size] for i in range(0, n, batch_size)]"
+_STEP = "            params = sgd_step(params, grads, lr)"
+_INIT_W = "        params[f\"W{l}\"] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))"
+
+MISTAKES = {
+    "sgd_wrong_sign": {
+        "about": "sgd_step adds the gradient (w + lr * grad): gradient ascent, the loss blows up to nan",
+        "replace": [(_SGD, "    return {k: params[k] + lr * grads[k] for k in params}")],
+        "loses": ["q_sgd_step", "q_train"],
+        "feedback": ["uphill", "nan"],
+    },
+    "sgd_in_place": {
+        "about": "sgd_step updates the caller's arrays with -= and returns the same dict",
+        "replace": [(_SGD, "    for k in params:\n"
+                           "        params[k] -= lr * grads[k]\n"
+                           "    return params")],
+        "loses": ["q_sgd_step"],
+        "feedback": ["in place"],
+    },
+    "minibatches_with_replacement": {
+        "about": "minibatches draws n random indices with replacement: repeats some, skips others",
+        "replace": [(_ORDER, "    order = rng.integers(0, n, size=n)")],
+        "loses": ["q_minibatches"],
+        "feedback": ["without replacement"],
+    },
+    "minibatches_drop_last": {
+        "about": "minibatches makes n // batch_size full batches and drops the last partial one",
+        "replace": [(_CUT, "    n_batches = n // batch_size\n"
+                           "    return [order[i * batch_size:(i + 1) * batch_size] for i in range(n_batches)]")],
+        "loses": ["q_minibatches"],
+        "feedback": ["last partial batch"],
+    },
+    "minibatches_no_shuffle": {
+        "about": "minibatches cuts 0..n-1 in order, never shuffling",
+        "replace": [(_ORDER, "    order = np.arange(n)")],
+        "loses": ["q_minibatches"],
+        "feedback": ["not shuffled"],
+    },
+    "train_never_steps": {
+        "about": "train computes the gradients but throws away the result of sgd_step",
+        "replace": [(_STEP, "            sgd_step(params, grads, lr)")],
+        "loses": ["q_train"],
+        "feedback": ["did not go down", "assign its result back to params"],
+    },
+    "train_lr_too_large": {
+        "about": "train uses 100 times the learning rate it is given: the loss diverges",
+        "replace": [(_STEP, "            params = sgd_step(params, grads, 100 * lr)")],
+        "loses": ["q_train"],
+        "feedback": ["diverged", "learning rate is too large"],
+    },
+    "init_too_small": {
+        "about": "init_params draws weights with a fixed standard deviation of 0.01",
+        "replace": [(_INIT_W, "        params[f\"W{l}\"] = 0.01 * rng.standard_normal((fan_in, fan_out))")],
+        "loses": ["q_init_params", "q_train"],  # a deep tanh net starting that small does not learn
+        "feedback": ["too small", "vanish"],
+    },
+    "alt_shuffle_xavier": {
+        "about": "correct, written differently: rng.shuffle of arange, Xavier-uniform weights, a loop "
+                 "over a copy in sgd_step",
+        "replace": [
+            (_ORDER, "    order = np.arange(n)\n"
+                     "    rng.shuffle(order)"),
+            (_INIT_W, "        limit = np.sqrt(6.0 / (fan_in + fan_out))\n"
+                      "        params[f\"W{l}\"] = rng.uniform(-limit, limit, size=(fan_in, fan_out))"),
+            (_SGD, "    new = {k: v.copy() for k, v in params.items()}\n"
+                   "    for k in new:\n"
+                   "        new[k] -= lr * grads[k]\n"
+                   "    return new"),
+        ],
+        "loses": [],
+    },
+    "alt_weighted_history": {
+        "about": "correct, written differently: He init via standard_normal, the epoch loss weighted by "
+                 "batch size, accuracy as a count over the length",
+        "replace": [
+            (_INIT_W, "        params[f\"W{l}\"] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)"),
+            ("            losses.append(J)", "            losses.extend([J] * len(idx))"),
+            ("    return float(np.mean(np.asarray(labels) == np.asarray(y)))",
+             "    return np.sum(labels == y) / len(y)"),
+        ],
+        "loses": [],
+    },
+}
