@@ -183,14 +183,20 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
         except StudentError as exc:
             result.error = exc.student_message
         env = StudentEnvironment(sandbox)
-        for test in bundle.tests:
+        # public checks first: the student's code sees a hidden check's inputs only after every
+        # message that students can read at once has been written
+        order = sorted(range(len(bundle.tests)), key=lambda i: bundle.tests[i]["hidden"])
+        checks = {}
+        for i in order:
+            test = bundle.tests[i]
             t0 = time.monotonic()
             if result.error:
                 passed, message = False, f"not graded: {result.error}"
             else:
                 passed, message = run_check(test, env)
-            result.checks.append(CheckResult(test["question"], test["name"], test["points"],
-                                             test["hidden"], passed, message, time.monotonic() - t0))
+            checks[i] = CheckResult(test["question"], test["name"], test["points"],
+                                    test["hidden"], passed, message, time.monotonic() - t0)
+        result.checks = [checks[i] for i in range(len(bundle.tests))]
         result.confinement = sandbox.confinement or ""
         for i, reason in sorted(sandbox.skip.items()):
             result.notebook_errors.append(f"Cell {i} was left out: {reason}")

@@ -36,7 +36,7 @@ class Limits:
     call_seconds: float = 20.0       # one call of a student's function (tests may raise it)
     total_seconds: float = 600.0     # the whole submission
     memory_mb: int = 2048            # address space of the student's process
-    max_restarts: int = 6
+    max_restarts: int = 30           # the total time limit bounds them as well
 
 
 class StudentError(Exception):
