@@ -107,7 +107,7 @@ def _hide_paths(libc, hide, keep):
             ancestor = "/".join(parts[:i])
             if os.stat(ancestor).st_mode & 0o001 == 0:
                 hide.add(ancestor)
-    stage = f"/dev/shm/.nn-stage-{os.getpid()}"
+    stage = f"/dev/shm/.nn-stage-{os.urandom(8).hex()}"  # getpid() is 1 in every namespace
     staged = []
     for i, k in enumerate(keep):
         if any(k == h or k.startswith(h + "/") for h in hide):
