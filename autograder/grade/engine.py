@@ -65,12 +65,13 @@ class SubmissionResult:
     def to_dict(self):
         return {"score": self.score, "max_score": self.max_score, "error": self.error,
                 "seconds": round(self.seconds, 3), "notebook_errors": self.notebook_errors,
+                "confinement": self.confinement,
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
     def from_dict(cls, d):
         return cls([CheckResult(**c) for c in d["checks"]], d.get("notebook_errors", []),
-                   d.get("error", ""), d.get("seconds", 0.0))
+                   d.get("error", ""), d.get("seconds", 0.0), d.get("confinement", ""))
 
 
 @dataclass

@@ -33,7 +33,8 @@ def to_gradescope(result):
                       "output": output})
     out = {"score": result.score, "execution_time": round(result.seconds, 2),
            "output": header_text(result) or "Graded. Hidden checks appear when grades are published.",
-           "visibility": "visible", "tests": tests}
+           "visibility": "visible", "tests": tests,
+           "extra_data": {"confinement": result.confinement}}  # how the student's code ran
     return out
 
 
