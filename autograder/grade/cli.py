@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import autograder  # noqa: F401
-from autograder.grade.engine import Bundle, CheckResult, SubmissionError, SubmissionResult, grade_notebook
+from autograder.grade.engine import Bundle, SubmissionError, SubmissionResult, grade_notebook
 from autograder.grade.feedback import to_gradescope, to_text
 from autograder.grade.report import write_report
 from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip
@@ -139,9 +139,7 @@ def grade_one(bundle_root: str, sub: Submission, hide: list[str], limits: dict |
             nb.write_bytes(sub.read_bytes())
             result = grade_notebook(bundle, nb, hide=hide, limits=bundle.limits(**(limits or {})))
     except (SubmissionError, NoNotebook) as exc:
-        result = SubmissionResult(
-            [CheckResult(t["question"], t["name"], t["points"], t["hidden"], False, f"not graded: {exc}")
-             for t in bundle.tests], error=str(exc))
+        result = SubmissionResult.not_graded(bundle, str(exc))
     return result.to_dict()
 
 
@@ -192,9 +190,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 try:
                     result = SubmissionResult.from_dict(fut.result())
                 except Exception as exc:  # the grading process itself died
-                    result = SubmissionResult([CheckResult(t["question"], t["name"], t["points"], t["hidden"], False,
-                                                           "not graded") for t in bundle.tests],
-                                              error=f"grading failed: {type(exc).__name__}: {exc}")
+                    result = SubmissionResult.not_graded(bundle, f"grading failed: {type(exc).__name__}: {exc}")
                 _save_feedback(feedback_dir, sub, key, result)
                 results[sub.name] = (sub, result)
                 progress.update(1)

@@ -69,6 +69,12 @@ class SubmissionResult:
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
+    def not_graded(cls, bundle, reason):
+        """Every check failed with `reason`: for a submission that could not be graded at all."""
+        return cls([CheckResult(t["question"], t["name"], t["points"], t["hidden"], False,
+                                f"not graded: {reason}") for t in bundle.tests], error=reason)
+
+    @classmethod
     def from_dict(cls, d):
         return cls([CheckResult(**c) for c in d["checks"]], d.get("notebook_errors", []),
                    d.get("error", ""), d.get("seconds", 0.0), d.get("confinement", ""))

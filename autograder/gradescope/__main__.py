@@ -40,20 +40,13 @@ def main(root):
             nb.write_bytes(submission.read_bytes())
             result = grade_notebook(bundle, nb, hide=[str(root)])
     except (SubmissionError, NoNotebook) as exc:
-        result = failed_result(bundle, str(exc))
+        result = SubmissionResult.not_graded(bundle, str(exc))
     except Exception:
         traceback.print_exc()
-        result = failed_result(bundle, "the autograder hit an internal error; your instructor "
-                                       "has the details")
+        result = SubmissionResult.not_graded(bundle, "the autograder hit an internal error; your "
+                                                     "instructor has the details")
     (results_dir / "results.json").write_text(json.dumps(to_gradescope(result), indent=1))
     print(f"score {result.score:g} / {result.max_score:g}")
-
-
-def failed_result(bundle, reason):
-    from autograder.grade.engine import CheckResult
-    checks = [CheckResult(t["question"], t["name"], t["points"], t["hidden"], False, f"not graded: {reason}")
-              for t in bundle.tests]
-    return SubmissionResult(checks=checks, error=reason)
 
 
 if __name__ == "__main__":
