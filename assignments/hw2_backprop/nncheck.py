@@ -37,22 +37,32 @@ class StudentWarning(UserWarning):
 
 # ---------------------------------------------------------------- calling student code
 
-_limits = {"seconds": None}
+# Settings a test changes for the calls and checks inside a `with` block.
+_settings = {"seconds": None, "show_values": True}
 
 
 @contextlib.contextmanager
-def time_limit(seconds):
-    """Allow each call inside the block up to `seconds` (the autograder enforces it)."""
-    old = _limits["seconds"]
-    _limits["seconds"] = seconds
+def _setting(name, value):
+    old = _settings[name]
+    _settings[name] = value
     try:
         yield
     finally:
-        _limits["seconds"] = old
+        _settings[name] = old
+
+
+def time_limit(seconds):
+    """Allow each call inside the block up to `seconds` (the autograder enforces it)."""
+    return _setting("seconds", seconds)
+
+
+def values_shown(show):
+    """Whether failure messages may print expected values (not for hidden checks)."""
+    return _setting("show_values", show)
 
 
 def current_time_limit():
-    return _limits["seconds"]
+    return _settings["seconds"]
 
 
 def _name_of(fn):
@@ -252,7 +262,7 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
         return
     if isinstance(expected, str):
         if got != expected:
-            shown = f"expected {expected!r}, got {got!r}" if _show["values"] else f"{got!r} is not right"
+            shown = f"expected {expected!r}, got {got!r}" if _settings["show_values"] else f"{got!r} is not right"
             raise CheckFailure(f"{what}: {shown}.")
         return
     e = np.asarray(expected)
@@ -279,7 +289,7 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
     differ = ~np.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=True)
     rel = np.abs(a64 - e64) / np.maximum(np.abs(a64) + np.abs(e64), 1e-12)
     worst = np.unravel_index(int(np.argmax(np.where(differ, rel, -1))), a.shape) if a.ndim else ()
-    if not _show["values"]:  # hidden checks: say how it differs, not what the answer is
+    if not _settings["show_values"]:  # hidden checks: say how it differs, not what the answer is
         where = f" (largest relative error {rel[worst]:.2e})"
         lines = [f"{what}: wrong value{where}." if a.ndim == 0 else
                  f"{what}: values differ in {int(differ.sum())} of {a.size} entries{where}."]
@@ -289,7 +299,7 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
         lines = [f"{what}: values differ in {int(differ.sum())} of {a.size} entries; largest relative "
                  f"error {rel[worst]:.2e} at index {tuple(int(i) for i in worst)}: got {a64[worst]:.6g}, "
                  f"expected {e64[worst]:.6g}."]
-    if a.size > 1 and _show["values"]:
+    if a.size > 1 and _settings["show_values"]:
         lines.append(f"  got      {_fmt(a64)}\n  expected {_fmt(e64)}")
     hint = None
     for cause, alt in (alternatives or {}).items():
@@ -305,20 +315,6 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
     if hint:
         lines.append(f"  Likely cause: {hint}")
     raise CheckFailure("\n".join(lines))
-
-
-_show = {"values": True}
-
-
-@contextlib.contextmanager
-def values_shown(show):
-    """Whether failure messages may print expected values (not for hidden checks)."""
-    old = _show["values"]
-    _show["values"] = show
-    try:
-        yield
-    finally:
-        _show["values"] = old
 
 
 def _is_numeric_sequence(v):

@@ -8,6 +8,7 @@ StudentFunction proxies, so nothing the student's code does can change how a che
 """
 from __future__ import annotations
 
+import inspect
 import json
 import time
 import warnings
@@ -159,7 +160,6 @@ def _compile_test(source):
 
 def run_check(test, env):
     """Run one test against the environment; returns (passed, message)."""
-    import inspect
     fn = _compile_test(test["source"])
     try:
         kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
