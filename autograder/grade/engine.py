@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import nncheck
-from autograder.run.sandbox import Limits, Sandbox, StudentError, StudentFunction
+from autograder.run.sandbox import Limits, MachineryFault, Sandbox, StudentError, StudentFunction
 
 
 class SubmissionError(Exception):
@@ -171,21 +171,24 @@ def run_check(test, env):
         return False, str(exc) or "the check failed"
     except StudentError as exc:
         return False, exc.student_message
+    except MachineryFault:
+        raise  # not the student's doing: the submission is not graded, never scored
     except Exception as exc:
         return False, (f"this check could not run ({type(exc).__name__}); this is a problem in "
                        "the autograder, not in your code: please tell your instructor.")
 
 
 def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
-    """Run the checks of `bundle` against a notebook's code cells."""
+    """Run the checks of `bundle` against a notebook's code cells. (`hide` is accepted for old
+    callers and unused: the sandbox is an allow-list.) Raises MachineryFault when the grading
+    machinery fails: the caller reports the submission as not graded."""
     result = SubmissionResult()
     start = time.monotonic()
     reference = nncheck.Reference.load(bundle.root / "expected.npz")
     saved_ref = nncheck.ref
     nncheck.ref = reference
     nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
-    sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits(),
-                      hide=[str(bundle.root), *hide])
+    sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits())
     try:
         try:
             sandbox.start()
