@@ -146,7 +146,7 @@ def read_only_paths():
 
 
 def _bwrap_base(disk_bytes):
-    args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+    args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--as-pid-1",
             "--clearenv", "--proc", "/proc", "--dev", "/dev",
             "--size", str(disk_bytes), "--tmpfs", "/sandbox"]
     for p in read_only_paths():

@@ -145,7 +145,7 @@ class Sandbox:
         # instructor needs when the sandbox cannot start
         errlog = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            argv, pass_fds=(to_worker_r, from_worker_w), start_new_session=True,
+            argv, pass_fds=(to_worker_r, from_worker_w), start_new_session=True, cwd="/",
             env=env if mode.name != "namespaces" else {"PATH": env.get("PATH", "/usr/bin:/bin")},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
         os.close(to_worker_r)
