@@ -21,6 +21,16 @@ import nncheck
 from autograder.run.sandbox import Limits, MachineryFault, Sandbox, StudentError, StudentFunction
 
 
+MESSAGE_LIMIT = 4000      # characters of one check's message
+CELL_ERROR_LIMIT = 2000   # of one cell's error
+MAX_CELL_ERRORS = 30      # cells listed: a result (and its feedback files) stays small
+
+
+def _bounded(text, limit):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit} more characters]"
+
+
 class SubmissionError(Exception):
     """The file cannot be graded at all (not a notebook, broken JSON, ...)."""
 
@@ -47,6 +57,7 @@ class SubmissionResult:
     error: str = ""
     seconds: float = 0.0
     confinement: str = ""
+    fault: bool = False   # the machinery failed: not a grade (never cached, make grade exits non-zero)
 
     @property
     def score(self):
@@ -70,10 +81,12 @@ class SubmissionResult:
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
-    def not_graded(cls, bundle, reason):
-        """Every check failed with `reason`: for a submission that could not be graded at all."""
+    def not_graded(cls, bundle, reason, fault=False):
+        """Every check failed with `reason`: for a submission that could not be graded at all
+        (`fault`: because the machinery failed, which is not a grade)."""
         return cls([CheckResult(t["question"], t["name"], t["points"], t["hidden"], False,
-                                f"not graded: {reason}") for t in bundle.tests], error=reason)
+                                f"not graded: {reason}") for t in bundle.tests],
+                   error=f"not graded: {reason}" if fault else reason, fault=fault)
 
     @classmethod
     def from_dict(cls, d):
@@ -207,14 +220,18 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
             else:
                 passed, message = run_check(test, env)
             checks[i] = CheckResult(test["question"], test["name"], test["points"],
-                                    test["hidden"], passed, message, time.monotonic() - t0)
+                                    test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
+                                    time.monotonic() - t0)
         result.checks = [checks[i] for i in range(len(bundle.tests))]
         result.confinement = sandbox.confinement or ""
         for i, reason in sorted(sandbox.skip.items()):
-            result.notebook_errors.append(f"Cell {i} was left out: {reason}")
+            result.notebook_errors.append(_bounded(f"Cell {i} was left out: {reason}", CELL_ERROR_LIMIT))
         for i, report in sorted(sandbox.cell_reports.items()):
             if report.error:
-                result.notebook_errors.append(f"Cell {i} raised {report.error}")
+                result.notebook_errors.append(_bounded(f"Cell {i} raised {report.error}", CELL_ERROR_LIMIT))
+        if len(result.notebook_errors) > MAX_CELL_ERRORS:
+            more = len(result.notebook_errors) - MAX_CELL_ERRORS
+            result.notebook_errors[MAX_CELL_ERRORS:] = [f"... and {more} more cells with errors"]
     finally:
         sandbox.kill()
         nncheck.ref = saved_ref
