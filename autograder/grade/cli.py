@@ -214,10 +214,10 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 if not todo:
                     break
                 todo = _grade_pool(bundle_root, todo, limits, jobs, feedback_dir, results, faults, progress)
-        finally:
-            progress.close()
             for sub, key in todo:  # still failing after the retries: a row that says so
                 results[sub.name] = (sub, SubmissionResult.not_graded(bundle, faults[sub.name], fault=True))
+        finally:
+            progress.close()
             rows = [results[s.name] for s in subs if s.name in results]
             _write_csv(out_dir / "grades.csv", bundle, rows)
             try:
