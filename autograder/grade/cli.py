@@ -198,7 +198,8 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         subs = find_submissions(submissions, assignment, workdir)
         results, todo = {}, []
         for sub in subs:
-            key = f"{zip_hash}:{_fingerprint(sub)}"
+            sub.fingerprint = _fingerprint(sub)
+            key = f"{zip_hash}:{sub.fingerprint}"
             cached = _feedback_path(feedback_dir, sub, ".grade.json")
             if cached.exists():
                 data = json.loads(cached.read_text())
@@ -307,8 +308,8 @@ def report_duplicates(rows):
     """Lines naming submissions whose files are byte for byte the same (never merged)."""
     seen = {}
     for sub, _ in rows:
-        if sub.source.is_file():
-            seen.setdefault(_fingerprint(sub), []).append(sub.name)
+        if sub.fingerprint:
+            seen.setdefault(sub.fingerprint, []).append(sub.name)
     return [f"identical files: {', '.join(names)}" for names in seen.values() if len(names) > 1]
 
 

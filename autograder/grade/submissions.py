@@ -23,6 +23,7 @@ class Submission:
     source: Path               # the file it came from
     member: str | None = None  # the notebook's path inside a zip
     people: dict = field(default_factory=dict)  # name / email when an export says so
+    fingerprint: str = ""      # sha256 of the file (and member): equal files are reported
 
     @property
     def student(self):
