@@ -59,7 +59,6 @@ def main(argv):
         os.setgroups([])
         os.setgid(pw.pw_gid)
         os.setuid(pw.pw_uid)
-        os.environ["HOME"] = "/tmp"
     os.execvp(command[0], command)
 
 

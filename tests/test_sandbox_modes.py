@@ -295,7 +295,7 @@ def graded(request, built):
            "--submissions", str(subs), "--out", str(out), "--zip", str(work / "autograder.zip"),
            "--jobs", "2", "--call-seconds", "4", "--cell-seconds", "8", "--total-seconds", "120",
            "--memory-mb", "1024"]
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **extra_env)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HOME=str(work), **extra_env)
     t0, started = time.monotonic(), time.time()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     seconds = time.monotonic() - t0

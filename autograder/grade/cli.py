@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import autograder  # noqa: F401
 from autograder.grade.engine import Bundle, SubmissionError, SubmissionResult, grade_notebook
-from autograder.run import confinement
+from autograder.run import confinement, sandbox
 from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
 from autograder.grade.report import write_report
@@ -210,6 +210,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         jobs = jobs or os.cpu_count() or 1
         progress = _progress(len(todo), quiet)
         faults = {}
+        shared = sandbox.prepare_shared() if todo else []
         try:
             for attempt in range(1 + RETRIES):
                 if not todo:
@@ -219,6 +220,8 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 results[sub.name] = (sub, SubmissionResult.not_graded(bundle, faults[sub.name], fault=True))
         finally:
             progress.close()
+            for folder in shared:
+                shutil.rmtree(folder, ignore_errors=True)
             rows = [results[s.name] for s in subs if s.name in results]
             _write_csv(out_dir / "grades.csv", bundle, rows)
             try:

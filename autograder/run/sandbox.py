@@ -446,7 +446,16 @@ def _data_files(files_dir):
 _STAGE = None
 
 
-def _staged_worker():
+def prepare_shared():
+    """Build what every sandbox of this run shares (the staged worker files, matplotlib's
+    font list) once, before a pool of grading processes is forked from this one. Returns the
+    folders, for the caller to remove when the run ends (pool processes run no atexit)."""
+    _staged_worker(register=False)
+    _mpl_cache_into(None, {}, register=False)
+    return [_STAGE, _MPL_CACHE]
+
+
+def _staged_worker(register=True):
     """A folder of this process with copies of the worker's files: outside namespaces the
     student's process reads them there (the grader's own folder stays out of its allow-list)."""
     global _STAGE
@@ -456,8 +465,9 @@ def _staged_worker():
             shutil.copy(src, os.path.join(stage, src.name))
             os.chmod(os.path.join(stage, src.name), 0o644)
         os.chmod(stage, 0o755)
-        import atexit
-        atexit.register(shutil.rmtree, stage, True)
+        if register:
+            import atexit
+            atexit.register(shutil.rmtree, stage, True)
         _STAGE = stage
     return _STAGE
 
@@ -465,7 +475,7 @@ def _staged_worker():
 _MPL_CACHE = None
 
 
-def _mpl_cache_into(home, data):
+def _mpl_cache_into(home, data, register=True):
     """matplotlib's font list, built once per grading process by a trusted process and copied
     into each worker's config folder (building it costs a second or more in every worker)."""
     global _MPL_CACHE
@@ -477,8 +487,9 @@ def _mpl_cache_into(home, data):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired):
             pass
-        import atexit
-        atexit.register(shutil.rmtree, _MPL_CACHE, True)
+        if register:
+            import atexit
+            atexit.register(shutil.rmtree, _MPL_CACHE, True)
     fonts = [p for p in Path(_MPL_CACHE).glob("fontlist*.json")]
     if home is None:  # inside bubblewrap: bound read-only, copied by the worker at start
         for p in fonts:
