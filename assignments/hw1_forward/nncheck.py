@@ -334,23 +334,31 @@ def _describe(v):
 def pack(value) -> bytes:
     """Serialise arrays, numbers, strings, None and nested tuples/lists/dicts of them.
 
-    The format is an .npz (numpy's zip of .npy files) plus a JSON description: it can carry
-    numbers but never code, and `unpack` reads it with allow_pickle=False.
+    Every value arrives as it left: Python and numpy scalars keep their type and dtype, 0-d
+    arrays stay 0-d, lists stay lists and tuples tuples. The format is an .npz (numpy's zip of
+    .npy files) plus a JSON description: it can carry numbers but never code, and `unpack`
+    reads it with allow_pickle=False.
     """
     arrays = {}
 
     def walk(v):
-        if v is None or isinstance(v, (bool, str)):
+        if v is None or type(v) in (bool, str):
             return {"t": "lit", "v": v}
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return {"t": "num", "k": _put(arrays, np.asarray(v))}
-        if isinstance(v, (np.ndarray, np.generic)):
+        if type(v) is int:  # any size: JSON integers are unbounded
+            return {"t": "int", "v": str(v)}
+        if type(v) is float:  # repr round-trips exactly, nan and infinities included
+            return {"t": "float", "v": repr(v)}
+        if type(v) is complex:
+            return {"t": "complex", "v": [repr(v.real), repr(v.imag)]}
+        if isinstance(v, (np.ndarray, np.generic)):  # before int/float: np.float64 is a float
             arr = np.asarray(v)
             if arr.dtype.hasobject:
                 raise TypeError("an array of Python objects cannot be sent (use numbers)")
-            return {"t": "arr" if isinstance(v, np.ndarray) else "sca", "k": _put(arrays, np.array(arr))}
+            return {"t": "arr" if isinstance(v, np.ndarray) else "sca", "k": _put(arrays, arr)}
+        if isinstance(v, (bool, str, int, float, complex)):  # subclasses: sent as the base type
+            return walk(next(t for t in (bool, str, int, float, complex) if isinstance(v, t))(v))
         if isinstance(v, (tuple, list)):
-            return {"t": type(v).__name__, "v": [walk(x) for x in v]}
+            return {"t": "tuple" if isinstance(v, tuple) else "list", "v": [walk(x) for x in v]}
         if isinstance(v, np.random.Generator):  # travels as its bit generator's state
             state = v.bit_generator.state
             if state.get("bit_generator") != "PCG64":
@@ -359,9 +367,10 @@ def pack(value) -> bytes:
         if callable(v):
             return {"t": "fn", "v": _callable_name(v)}
         if isinstance(v, dict):
-            if not all(isinstance(k, str) for k in v):
-                raise TypeError("dict keys must be strings")
-            return {"t": "dict", "v": [[k, walk(x)] for k, x in v.items()]}
+            keys = [walk(k) for k in v]
+            if any(k["t"] not in ("lit", "int", "float", "sca") for k in keys):
+                raise TypeError("dict keys must be strings or numbers")
+            return {"t": "dict", "v": [[k, walk(x)] for k, x in zip(keys, v.values())]}
         raise TypeError(f"a value of type {type(v).__name__} cannot be sent (use numpy arrays, "
                         "numbers, strings, tuples, lists or dicts)")
 
@@ -377,7 +386,8 @@ def pack(value) -> bytes:
 
 def _put(arrays, arr):
     key = f"a{len(arrays)}"
-    arrays[key] = np.ascontiguousarray(arr).view(np.ndarray)
+    # a plain C-ordered copy that keeps 0-d arrays 0-d (np.ascontiguousarray makes them 1-d)
+    arrays[key] = np.array(arr, order="C", subok=False)
     return key
 
 
@@ -411,8 +421,12 @@ def _build(node, arrays, resolve=None):
         return resolve(*node["v"])
     if t == "lit":
         return node["v"]
-    if t == "num":
-        return arrays[node["k"]].item()
+    if t == "int":
+        return int(node["v"])
+    if t == "float":
+        return float(node["v"])
+    if t == "complex":
+        return complex(float(node["v"][0]), float(node["v"][1]))
     if t == "arr":
         return arrays[node["k"]]
     if t == "sca":
@@ -421,7 +435,7 @@ def _build(node, arrays, resolve=None):
         items = [_build(x, arrays, resolve) for x in node["v"]]
         return tuple(items) if t == "tuple" else items
     if t == "dict":
-        return {k: _build(x, arrays, resolve) for k, x in node["v"]}
+        return {_build(k, arrays, resolve): _build(x, arrays, resolve) for k, x in node["v"]}
     raise ValueError(f"unknown node type {t!r}")
 
 
