@@ -66,6 +66,47 @@ def collect_tests(nb: dict):
     return tests
 
 
+def question_dependencies(master_nb):
+    """({function: question that defines it}, {question: [earlier functions it calls]}) from the
+    master: a question's config may say `uses: [f, g]`, the students' functions of earlier
+    questions that its own functions call. The list is closed under `uses` (if f uses g, a
+    question that uses f uses g too), earliest question first."""
+    import yaml
+    defines, direct, order, question, in_tests = {}, {}, [], None, False
+    for cell in master_nb["cells"]:
+        text = "".join(cell["source"])
+        first = text.strip().split("\n", 1)[0].strip()
+        if cell["cell_type"] == "raw":
+            if first == "# BEGIN QUESTION":
+                config = yaml.safe_load(text.split("\n", 1)[1]) or {}
+                question = config["name"]
+                order.append(question)
+                direct[question] = list(config.get("uses") or [])
+            elif first == "# END QUESTION":
+                question = None
+            elif first in ("# BEGIN TESTS", "# END TESTS"):
+                in_tests = first == "# BEGIN TESTS"
+        elif cell["cell_type"] == "code" and question and not in_tests:
+            for node in ast.parse(text).body:
+                if isinstance(node, ast.FunctionDef):
+                    defines[node.name] = question
+    uses = {}
+    for question in order:
+        seen, todo = [], list(direct[question])
+        while todo:
+            fn = todo.pop(0)
+            if fn in seen:
+                continue
+            upstream = defines.get(fn)
+            if upstream is None or order.index(upstream) >= order.index(question):
+                raise SystemExit(f"{question} uses {fn}, which no earlier question defines")
+            seen.append(fn)
+            todo += [f for q in [upstream] for f in direct[q]]
+        if seen:
+            uses[question] = sorted(seen, key=lambda f: order.index(defines[f]))
+    return {f: q for f, q in defines.items() if any(f in u for u in uses.values())}, uses
+
+
 def code_cells(nb):
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
             for c in nb["cells"] if c["cell_type"] == "code"]
@@ -235,7 +276,9 @@ def build(assignment: str, out_root: Path = ROOT):
             write_json(samples_dir / f"{name}.ipynb", apply_mistake(reference_nb, name, mistake))
 
         zip_path = out_root / "dist" / assignment / "autograder.zip"
-        build_zip(zip_path, tests, reference, files_dir, assignment)
+        defines, uses = question_dependencies(json.loads(master.read_text()))
+        build_zip(zip_path, tests, reference, files_dir, assignment,
+                  extra={"defines": defines, "uses": uses})
     print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
           f"{sum(t['points'] for t in tests):g} points)")
 
