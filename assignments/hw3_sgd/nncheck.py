@@ -195,7 +195,9 @@ def _proportional(a, e):
     return None
 
 
-def _factor_hint(s, batch):
+def _factor_hint(s, batch, scalar=False):
+    """The known cause of a result s times the expected one. For two numbers any ratio is "a
+    constant factor", so for scalars only a known factor is named."""
     near = lambda t: abs(s - t) <= 1e-6 * max(1.0, abs(t))
     if batch and batch > 1:
         if near(batch):
@@ -211,7 +213,9 @@ def _factor_hint(s, batch):
     if near(0.5):
         return "it is exactly half the expected value: is a factor 2 missing, or a 1/2 too many?"
     if near(0):
-        return "it is all zeros."
+        return "it is 0." if scalar else "it is all zeros."
+    if scalar:
+        return None
     return f"it is the expected value times {s:.6g}: a constant factor is wrong."
 
 
@@ -311,7 +315,7 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
             break
     if hint is None:
         s = _proportional(a64, e64)
-        hint = _factor_hint(s, batch) if s is not None else None
+        hint = _factor_hint(s, batch, scalar=a.size == 1) if s is not None else None
     if hint is None and a.ndim == 2 and a.shape[0] == a.shape[1] and np.allclose(a64.T, e64, rtol=rtol, atol=atol):
         hint = "your result is the transpose of the expected one."
     if hint:
