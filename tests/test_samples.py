@@ -8,7 +8,9 @@ correct samples in other styles.
 """
 import pytest
 
-from autograder.assign.build import load_mistakes
+import json
+
+from autograder.assign.build import load_mistakes, question_dependencies
 from conftest import ASSIGNMENTS, ROOT
 
 
@@ -77,3 +79,21 @@ def test_correct_solutions_in_other_styles_keep_full_marks(graded_samples, assig
     for sample in correct:
         result = graded_samples[assignment][sample]
         assert result.score == result.max_score, (sample, [c.message for c in result.checks if not c.passed])
+
+
+@pytest.mark.parametrize("assignment,sample,spec", list(_samples()))
+def test_downstream_questions_name_the_upstream_one(graded_samples, assignment, sample, spec):
+    """A question that loses points because it calls an earlier, failing function (the master's
+    `uses`) says so first, in every failed check: "q_x uses your f, which fails q_y"."""
+    master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    defines, uses = question_dependencies(json.loads(master.read_text()))
+    result = graded_samples[assignment][sample]
+    for question in spec["loses"]:
+        upstream = {defines[f] for f in uses.get(question, [])} & set(spec["loses"]) - {question}
+        if not upstream:
+            continue
+        for check in result.checks:
+            if check.question == question and not check.passed:
+                assert check.message.startswith(f"{question} uses your "), (sample, check.name, check.message[:200])
+                assert any(f"which fails {u}" in check.message.split("\n")[0] for u in upstream), (
+                    sample, check.name, check.message[:200])
