@@ -125,3 +125,22 @@ def test_grader_only_data_ships_only_in_the_zip(built, assignment):
         assert f.name not in grader_files
         for name in grader_files:
             assert f.read_bytes() != (ROOT / "solutions" / assignment / "grader_data" / name).read_bytes()
+
+
+def test_a_public_test_may_not_read_grader_only_data(tmp_path):
+    """The build refuses a public check that reads grader_data/ (students' kernels lack it) and
+    accepts the same check when it is hidden."""
+    from autograder.assign.build import record
+    files, grader = tmp_path / "files", tmp_path / "grader_data"
+    files.mkdir(), grader.mkdir()
+    np.savez(grader / "held_out.npz", x=np.arange(3.0))
+    source = ("def test_reads_held_out(double):\n"
+              "    import nncheck\n"
+              "    x = nncheck.load_grader_data('held_out.npz')['x']\n"
+              "    nncheck.ref.close('double/held_out', nncheck.call(double, x), 'double(x)')\n")
+    test = {"question": "q_double", "name": "test_reads_held_out", "points": 1.0, "hidden": False, "source": source}
+    cells = ["def double(x):\n    return 2 * x\n"]
+    with pytest.raises(SystemExit, match="grader-only"):
+        record([test], cells, files, "toy", grader)
+    reference, public_keys = record([dict(test, hidden=True)], cells, files, "toy", grader)
+    assert public_keys == set() and list(reference.values["double/held_out"]) == [0.0, 2.0, 4.0]
