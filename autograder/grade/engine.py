@@ -209,7 +209,8 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
             checks[i] = CheckResult(test["question"], test["name"], test["points"],
                                     test["hidden"], passed, message, time.monotonic() - t0)
         result.checks = [checks[i] for i in range(len(bundle.tests))]
-        name_upstream_failures(bundle, result.checks)
+        if not result.error:
+            name_upstream_failures(bundle, result.checks)
         result.confinement = sandbox.confinement or ""
         for i, reason in sorted(sandbox.skip.items()):
             result.notebook_errors.append(f"Cell {i} was left out: {reason}")
