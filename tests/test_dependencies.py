@@ -42,3 +42,12 @@ def test_no_note_when_the_upstream_question_passes():
     checks = _checks(bundle, [True, True, True, False])
     name_upstream_failures(bundle, checks)
     assert checks[3].message == "the check failed"
+
+
+def test_no_note_on_a_stub_of_its_own():
+    import nncheck
+    bundle = _bundle(TESTS)
+    checks = _checks(bundle, [False, False, False, False])
+    checks[3].message = f"h returned None: {nncheck.STUB_MARK}"
+    name_upstream_failures(bundle, checks)
+    assert checks[3].message == f"h returned None: {nncheck.STUB_MARK}"

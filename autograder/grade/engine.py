@@ -254,8 +254,8 @@ def name_upstream_failures(bundle, checks):
     for check in checks:
         bad = [(fn, blamed[fn]) for fn in bundle.meta.get("uses", {}).get(check.question, [])
                if fn in blamed and blamed[fn] != check.question]
-        if check.passed or not bad:
-            continue
+        if check.passed or not bad or nncheck.STUB_MARK in check.message:
+            continue  # (a stub of its own is the first thing to fix)
         if len(bad) == 1:
             what, those = f"your {bad[0][0]}, which fails {bad[0][1]}", "that"
         else:
