@@ -2,12 +2,14 @@
 
 The bundle is the unpacked `autograder.zip`: `tests.json` (the master's tests, public and
 hidden), `expected.npz` (reference values recorded from the solution at build time), `files/`
-(what students get besides the notebook, e.g. data) and this package. The tests run here, in
+(what students get besides the notebook, e.g. data), `grader_data/` (data only the grader has,
+never shown to the student's code) and this package. The tests run here, in
 the grader's process; the student's code runs in a Sandbox and is reached only through
 StudentFunction proxies, so nothing the student's code does can change how a check decides.
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import time
@@ -201,6 +203,7 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
     saved_ref = nncheck.ref
     nncheck.ref = reference
     nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
+    nncheck.GRADER_DATA_DIRS[:] = [str(bundle.root / "grader_data")]
     sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits())
     try:
         try:
@@ -223,6 +226,8 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
                                     test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
                                     time.monotonic() - t0)
         result.checks = [checks[i] for i in range(len(bundle.tests))]
+        if not result.error:
+            name_upstream_failures(bundle, result.checks)
         result.confinement = sandbox.confinement or ""
         for i, reason in sorted(sandbox.skip.items()):
             result.notebook_errors.append(_bounded(f"Cell {i} was left out: {reason}", CELL_ERROR_LIMIT))
@@ -237,6 +242,45 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
         nncheck.ref = saved_ref
     result.seconds = time.monotonic() - start
     return result
+
+
+def _parameters(source):
+    func = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef))
+    return [a.arg for a in func.args.args]
+
+
+def failing_functions(bundle, checks):
+    """{function: question} for the students' functions that fail a check of the question that
+    defines them. A failed check that calls several of the question's functions blames them all
+    only when no failed check of that question calls just one of them."""
+    defines = bundle.meta.get("defines", {})
+    failed = {}
+    for test, check in zip(bundle.tests, checks):
+        if not check.passed:
+            own = [p for p in _parameters(test["source"]) if defines.get(p) == check.question]
+            failed.setdefault(check.question, []).append(own)
+    blamed = {}
+    for question, calls in failed.items():
+        single = {c[0] for c in calls if len(c) == 1}
+        for fn in (single or {f for c in calls for f in c}):
+            blamed[fn] = question
+    return blamed
+
+
+def name_upstream_failures(bundle, checks):
+    """Put first, in each failed check of a question, which earlier functions it calls that fail
+    their own question (the master's `uses`). The check still counts: see docs/authoring.md."""
+    blamed = failing_functions(bundle, checks)
+    for check in checks:
+        bad = [(fn, blamed[fn]) for fn in bundle.meta.get("uses", {}).get(check.question, [])
+               if fn in blamed and blamed[fn] != check.question]
+        if check.passed or not bad or nncheck.STUB_MARK in check.message:
+            continue  # (a stub of its own is the first thing to fix)
+        if len(bad) == 1:
+            what, those = f"your {bad[0][0]}, which fails {bad[0][1]}", "that"
+        else:
+            what, those = ", ".join(f"your {fn} (which fails {q})" for fn, q in bad), "those"
+        check.message = f"{check.question} uses {what}: fix {those} first.\n{check.message}"
 
 
 def grade_notebook(bundle: Bundle, path, hide=(), limits=None):
