@@ -85,3 +85,28 @@ def test_points_public_about_a_quarter(built, assignment):
         by_q[t["question"]] = (pub + (0 if t["hidden"] else t["points"]), tot + t["points"])
     for q, (pub, tot) in by_q.items():
         assert 0 < pub < tot and pub / tot <= 0.5, f"{q}: {pub} public of {tot} points"
+
+
+def _with_grader_data():
+    return [a for a in ASSIGNMENTS if (ROOT / "solutions" / a / "grader_data").is_dir()]
+
+
+@pytest.mark.parametrize("assignment", _with_grader_data())
+def test_grader_only_data_ships_only_in_the_zip(built, assignment):
+    """solutions/<hw>/grader_data/ goes into the zip's grader_data/, never where students or their
+    code can read it (the student folder, the zip's files/ that the sandbox gets)."""
+    grader_files = sorted(p.name for p in (ROOT / "solutions" / assignment / "grader_data").iterdir())
+    assert grader_files
+    with zipfile.ZipFile(built / "dist" / assignment / "autograder.zip") as zf:
+        names = zf.namelist()
+        for name in grader_files:
+            assert f"grader_data/{name}" in names
+            data = zf.read(f"grader_data/{name}")
+            for other in names:
+                if not other.startswith("grader_data/"):
+                    assert zf.read(other) != data, f"{name} is also in the zip as {other}"
+    student = built / "assignments" / assignment
+    for f in student.iterdir():
+        assert f.name not in grader_files
+        for name in grader_files:
+            assert f.read_bytes() != (ROOT / "solutions" / assignment / "grader_data" / name).read_bytes()

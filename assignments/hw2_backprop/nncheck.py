@@ -11,6 +11,8 @@ running the master's solution through the same tests.
     ref.alt(key, thunk)      a recorded value used only to recognise a known mistake
     assert_close(got, expected, what)  compare with an explicit expected value
     time_limit(seconds)      give slow calls (training) more time in the autograder
+    load_data(name)          an .npz the students have too (the assignment's files)
+    load_grader_data(name)   an .npz only the autograder has (hidden checks: held-out data)
 """
 from __future__ import annotations
 
@@ -527,13 +529,32 @@ for _name, _fn in HELPERS.items():
 
 
 DATA_DIRS = []  # where the grader keeps the assignment's files (set by the build and the engine)
+GRADER_DATA_DIRS = []  # where the grader keeps data that students never get (grader_data/)
+grader_data_loads = []  # file names load_grader_data served, in order (the build checks who asks)
+
+
+def _load_npz(folders, filename):
+    for folder in folders:
+        if (Path(folder) / filename).exists():
+            with np.load(Path(folder) / filename, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+    return None
 
 
 def load_data(filename):
     """Load an .npz data file that ships with the assignment (next to this file, or in the
     grader's copy of the assignment's files)."""
-    for folder in [Path(__file__).resolve().parent, *map(Path, DATA_DIRS)]:
-        if (folder / filename).exists():
-            with np.load(folder / filename, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-    raise FileNotFoundError(f"{filename} is missing: it ships with the assignment")
+    data = _load_npz([Path(__file__).resolve().parent, *DATA_DIRS], filename)
+    if data is None:
+        raise FileNotFoundError(f"{filename} is missing: it ships with the assignment")
+    return data
+
+
+def load_grader_data(filename):
+    """Load an .npz file of the assignment's grader_data/: data that only the autograder has
+    (held-out examples), for hidden checks. Students' kernels never have it."""
+    data = _load_npz(GRADER_DATA_DIRS, filename)
+    if data is None:
+        raise FileNotFoundError(f"{filename} is grader-only data: hidden checks only")
+    grader_data_loads.append(filename)
+    return data

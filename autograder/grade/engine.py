@@ -2,7 +2,8 @@
 
 The bundle is the unpacked `autograder.zip`: `tests.json` (the master's tests, public and
 hidden), `expected.npz` (reference values recorded from the solution at build time), `files/`
-(what students get besides the notebook, e.g. data) and this package. The tests run here, in
+(what students get besides the notebook, e.g. data), `grader_data/` (data only the grader has,
+never shown to the student's code) and this package. The tests run here, in
 the grader's process; the student's code runs in a Sandbox and is reached only through
 StudentFunction proxies, so nothing the student's code does can change how a check decides.
 """
@@ -184,6 +185,7 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
     saved_ref = nncheck.ref
     nncheck.ref = reference
     nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
+    nncheck.GRADER_DATA_DIRS[:] = [str(bundle.root / "grader_data")]
     sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits(),
                       hide=[str(bundle.root), *hide])
     try:
