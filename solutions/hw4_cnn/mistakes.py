@@ -40,6 +40,16 @@ _CNN_CONV_BACKWARD = (
     "    _, dW1_rows, db1 = dense_backward(dz1_rows, cols, W1.reshape(F, -1).T)\n"
     "    return J, {\"W1\": dW1_rows.T.reshape(W1.shape), \"b1\": db1, \"W2\": dW2, \"b2\": db2}")
 _IM2COL_PRODUCT = "    rows = im2col(x, HH, WW, stride, pad) @ w.reshape(F, -1).T + b    # (N * H' * W', F)"
+_TRAIN_LOOP = (
+    '    history = {"loss": []}\n'
+    "    for epoch in range(epochs):\n"
+    "        losses = []\n"
+    "        for idx in minibatches(N, batch_size, rng):\n"
+    "            J, grads = cnn_loss_and_grads(x[idx], y[idx], params)\n"
+    "            params = sgd_step(params, grads, lr)\n"
+    "            losses.append(J)\n"
+    '        history["loss"].append(float(np.mean(losses)))\n'
+    "    return params, history")
 
 # whole bodies, for the correct variants written in other styles
 _CONV_FORWARD_BODY = (
@@ -143,7 +153,7 @@ MISTAKES = {
     "pool_grad_averaged": {
         "about": "maxpool_backward shares dout equally over the window (average pooling's gradient)",
         "replace": [(_POOL_ROUTE_ADD, "            dx[:, :, rows, cols] += dout[:, :, i, j][:, :, None, None] / (size * size)")],
-        "loses": ["q_maxpool", "q_cnn_loss", "q_train_cnn"],
+        "loses": ["q_maxpool", "q_cnn_loss"],  # the averaged gradient still trains
         "feedback": ["averaged over the window"],
     },
     "pool_ties_to_every_max": {
@@ -169,6 +179,22 @@ MISTAKES = {
         "replace": [(_UNFLATTEN, "    dp = dflat.reshape(N, p.shape[2], p.shape[3], F).transpose(0, 3, 1, 2)")],
         "loses": ["q_cnn_loss", "q_train_cnn"],
         "feedback": ["dflat.reshape(p.shape)"],
+    },
+    "cnn_loss_sum_not_mean": {
+        "about": "cnn_loss_and_grads sums the loss over the batch, with gradients that match that sum: "
+                 "a loss and a gradient wrong together (its own numerical check would pass)",
+        "replace": [("    J = softmax_cross_entropy(scores, y)", "    J = softmax_cross_entropy(scores, y) * N"),
+                    ("    dscores = softmax_cross_entropy_grad(scores, y)",
+                     "    dscores = softmax_cross_entropy_grad(scores, y) * N")],
+        "loses": ["q_cnn_loss", "q_train_cnn"],
+        "feedback": ["times too large", "is the batch size N"],
+    },
+    "train_cnn_fake_history": {
+        "about": "train_cnn returns its initial parameters and a made-up decreasing loss history",
+        "replace": [(_TRAIN_LOOP, '    history = {"loss": list(np.linspace(2.3, 0.05, epochs))}   # made up: no training\n'
+                                  "    return params, history")],
+        "loses": ["q_train_cnn"],
+        "feedback": ["does not learn", "below the required 0.97"],
     },
     # ------------------------------------------------------------ correct, in other styles
     "alt_pure_loops": {
