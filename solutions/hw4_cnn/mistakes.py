@@ -24,13 +24,14 @@ _POOL_ROUTE_ADD = ("            dx[:, :, rows, cols] += (route * dout[:, :, i, j
 _POOL_FIRST = ("            first = window.argmax(axis=2)            # argmax returns the first maximum\n"
                "            route = np.zeros_like(window)\n"
                "            np.put_along_axis(route, first[:, :, None], 1.0, axis=2)")
-_IM2COL_LAYOUT = ("    cols = np.empty((N, H_out, W_out, C, HH, WW))\n"
+_IM2COL_RETURN = "    return cols.transpose(0, 4, 5, 1, 2, 3).reshape(N * H_out * W_out, C * HH * WW)"
+_IM2COL_LAYOUT = ("    cols = np.empty((N, C, HH, WW, H_out, W_out))\n"
                   "    for p in range(HH):\n"
                   "        for q in range(WW):\n"
                   "            # entry (p, q) of every window: a strided slice of the padded image\n"
-                  "            tap = xp[:, :, p:p + stride * H_out:stride, q:q + stride * W_out:stride]\n"
-                  "            cols[:, :, :, :, p, q] = tap.transpose(0, 2, 3, 1)\n"
-                  "    return cols.reshape(N * H_out * W_out, C * HH * WW)")
+                  "            cols[:, :, p, q] = xp[:, :, p:p + stride * H_out:stride, q:q + stride * W_out:stride]\n"
+                  "    # one row per window (n, i, j), its entries in the order (c, p, q) of w[f].ravel()\n"
+                  + _IM2COL_RETURN)
 _UNFLATTEN = "    dp = dflat.reshape(p.shape)                              # undo the flatten"
 _CNN_CONV_FORWARD = ("    cols = im2col(x, 3, 3, stride=1, pad=1)                 # (N * H * W, C * 9)\n"
                      "    z1 = conv_forward_im2col(x, W1, b1, stride=1, pad=1)    # (N, F, H, W)")
@@ -165,12 +166,7 @@ MISTAKES = {
     # ------------------------------------------------------------ im2col, the CNN
     "im2col_columns_hwc": {
         "about": "im2col lays each window out as (row, column, channel), not in the order of w[f].ravel()",
-        "replace": [(_IM2COL_LAYOUT, "    cols = np.empty((N, H_out, W_out, HH, WW, C))\n"
-                                     "    for p in range(HH):\n"
-                                     "        for q in range(WW):\n"
-                                     "            tap = xp[:, :, p:p + stride * H_out:stride, q:q + stride * W_out:stride]\n"
-                                     "            cols[:, :, :, p, q, :] = tap.transpose(0, 2, 3, 1)\n"
-                                     "    return cols.reshape(N * H_out * W_out, C * HH * WW)")],
+        "replace": [(_IM2COL_RETURN, "    return cols.transpose(0, 4, 5, 2, 3, 1).reshape(N * H_out * W_out, C * HH * WW)")],
         "loses": ["q_im2col", "q_cnn_loss"],  # one channel (the digits): the order does not matter there
         "feedback": ["(row, column, channel)"],
     },
