@@ -286,4 +286,19 @@ MISTAKES = {
         ],
         "loses": [],
     },
+    "alt_conv_via_im2col": {
+        "about": "correct, another route: the convolution is the student's own im2col times the "
+                 "filters as a matrix, reshaped back to (N, F, H', W')",
+        "replace": [
+            (_CONV_FORWARD_BODY,
+             "    F, C, HH, WW = w.shape\n"
+             "    N, _, H, W = x.shape\n"
+             "    H_out = 1 + (H + 2 * pad - HH) // stride\n"
+             "    W_out = 1 + (W + 2 * pad - WW) // stride\n"
+             "    cols = im2col(x, HH, WW, stride, pad)\n"
+             "    out = cols @ w.reshape(F, -1).T + b\n"
+             "    return out.reshape(N, H_out, W_out, F).transpose(0, 3, 1, 2).copy()"),
+        ],
+        "loses": [],
+    },
 }
