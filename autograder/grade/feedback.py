@@ -1,6 +1,8 @@
 """What a student sees: Gradescope's results.json and the same feedback as text."""
 from __future__ import annotations
 
+from autograder.grade import markdown
+
 OUTPUT_LIMIT = 4000  # characters per check message shown to students
 
 
@@ -19,23 +21,105 @@ def header_text(result):
     return "\n".join(lines)
 
 
-def to_gradescope(result):
-    """results.json: one test per check; public checks visible now, hidden ones once grades
-    are published."""
+OUTPUT_BUDGET = 90_000  # characters of all text in results.json: Gradescope cuts at about 100,000
+
+
+def to_gradescope(result, graded=None, ignored=(), notes=()):
+    """results.json (Gradescope's format) for one graded submission.
+
+    One test per check: public checks visible now, hidden ones once grades are published. All
+    text is Markdown (`output_format` "md"), with what the student wrote shown verbatim in code
+    spans and blocks or escaped; names are plain text. The top-level output says which file was
+    graded and which were not, the notebook's errors, and one heading per question with its
+    public checks. Everything together stays under OUTPUT_BUDGET characters: the longest
+    messages are cut first, each saying so, and the top-level output lists them.
+
+    Inputs:
+    - result: SubmissionResult.
+    - graded: the submitted file that was graded, as the student named it (None: unknown).
+    - ignored: [(name, reason)] of the other files submitted.
+    - notes: lines for the student, e.g. what their code was allowed (memory, seconds).
+    """
     tests = []
     for i, c in enumerate(result.checks, 1):
         kind = "hidden check" if c.hidden else "public check"
-        output = "Passed." if c.passed else _clip(c.message)
-        tests.append({"name": f"{c.question}: {c.name} ({kind})", "number": str(i),
-                      "score": c.score, "max_score": c.points,
+        tests.append({"name": f"{c.question}: {c.name} ({kind})", "name_format": "text",
+                      "number": str(i), "score": c.score, "max_score": c.points,
                       "status": "passed" if c.passed else "failed",
                       "visibility": "after_published" if c.hidden else "visible",
-                      "output": output})
-    out = {"score": result.score, "execution_time": round(result.seconds, 2),
-           "output": header_text(result) or "Graded. Hidden checks appear when grades are published.",
-           "visibility": "visible", "tests": tests,
-           "extra_data": {"confinement": result.confinement}}  # how the student's code ran
-    return out
+                      "output": "Passed." if c.passed else c.message, "output_format": "md",
+                      "tags": [c.question]})
+    errors = result.notebook_errors[:10]
+    messages = [t["output"] for t in tests if t["status"] == "failed"] + errors
+    head = _header_md(result, graded, ignored, notes, errors=None)
+    fixed = len(head) + sum(len(t["name"]) + (len(t["output"]) if t["status"] == "passed" else 0)
+                            for t in tests) + 2000
+    cap = _fair_cap([len(markdown.message(m)) for m in messages], OUTPUT_BUDGET - fixed)
+    cut = []
+    for t in tests:
+        if t["status"] == "failed":
+            t["output"] = markdown.shortened(t["output"], min(cap, OUTPUT_LIMIT))
+            if markdown.CUT_NOTE in t["output"]:
+                cut.append(t["name"])
+    errors = [markdown.shortened(e, min(cap, 800)) for e in errors]
+    cut += [f"the error of cell {e.split()[1]}" for e in errors if markdown.CUT_NOTE in e and e.startswith("Cell ")]
+    output = _header_md(result, graded, ignored, notes, errors, cut)
+    return {"score": result.score, "execution_time": round(result.seconds, 2),
+            "output": output, "output_format": "md", "test_output_format": "md",
+            "test_name_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
+            "tests": tests,
+            "extra_data": {"confinement": result.confinement,  # how the student's code ran
+                           "graded": graded, "ignored": [name for name, _ in ignored]}}
+
+
+def _fair_cap(lengths, budget):
+    """The largest cap with sum(min(length, cap)) <= budget: the longest are cut first."""
+    if sum(lengths) <= budget:
+        return max(lengths, default=0) + 1
+    cap, remaining = 0, budget
+    for i, n in enumerate(sorted(lengths)):
+        share = remaining // (len(lengths) - i)
+        if n > share:
+            return max(share, 300)
+        remaining -= n
+        cap = n
+    return max(cap, 300)
+
+
+def _header_md(result, graded, ignored, notes, errors, cut=()):
+    """The top-level output: what was graded, the notebook's errors, public checks per question."""
+    md = markdown
+    parts = []
+    if graded:
+        parts.append(f"**Graded:** {md.code(graded)}")
+    if ignored:
+        parts.append("**Not graded** (only one notebook is): " + "; ".join(
+            f"{md.code(name)} ({md.escape(reason)})" for name, reason in ignored))
+    if result.error:
+        parts.append("**This submission could not be graded fully:** " + md.prose(result.error))
+    hidden = sum(c.hidden for c in result.checks)
+    if hidden:
+        parts.append(f"{hidden} hidden checks were graded too; their results appear when grades "
+                     "are published.")
+    parts += [md.escape(note) for note in notes]
+    if errors:
+        parts.append("### Problems while running your notebook")
+        parts += errors
+        more = len(result.notebook_errors) - len(errors)
+        if more > 0:
+            parts.append(f"... and {more} more cells with errors.")
+    if cut:
+        parts.append("*Some long messages were shortened (the page must stay under Gradescope's size "
+                     "limit): " + "; ".join(md.escape(c) for c in cut) + ".*")
+    public = {}
+    for c in result.checks:
+        if not c.hidden:
+            public.setdefault(c.question, []).append(c)
+    for question, checks in public.items():
+        passed = sum(c.passed for c in checks)
+        parts.append(f"### {md.escape(question)}\n\nPublic checks passed: {passed} of {len(checks)}"
+                     + ("" if passed == len(checks) else " (the messages are in the checks below)."))
+    return "\n\n".join(parts) or "Graded."
 
 
 def to_text(result, name=""):
