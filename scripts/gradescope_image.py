@@ -153,11 +153,18 @@ def run_in_container(rootfs: Path, argv, env, cgroup: Cgroup | None = None, over
 def debootstrap(release: str, target: Path, log: Path):
     """A minimal Debian root filesystem (as a slim base image). Returns seconds taken."""
     start = time.monotonic()
-    with open(log, "ab") as out:
-        # in a mount namespace of its own: whatever it mounts in the target goes away with it
-        subprocess.run(["unshare", "--mount", "--propagation", "private", "debootstrap",
-                        "--variant=minbase", release, str(target), MIRROR],
-                       check=True, stdout=out, stderr=subprocess.STDOUT)
+    for attempt in (1, 2):  # a download cut short is worth one more try
+        with open(log, "ab") as out:
+            # in a mount namespace of its own: whatever it mounts in the target goes away with it
+            proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "debootstrap",
+                                   "--variant=minbase", release, str(target), MIRROR],
+                                  stdout=out, stderr=subprocess.STDOUT)
+        if proc.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"debootstrap {release} failed (exit {proc.returncode}); see {log}")
+        remove_tree(target)
+        target.mkdir()
     shutil.copy("/etc/resolv.conf", target / "etc" / "resolv.conf")
     # the CA bundle of this machine: on a machine whose HTTPS goes through a proxy, pip inside
     # the image must trust what the host trusts (Gradescope's image needs nothing of the kind)

@@ -14,8 +14,8 @@ _TRACE = re.compile(r"in (?P<where>.+?), line (?P<line>\d+) of your code: ?(?P<c
 _VALUES = re.compile(r"(got|expected)\s+[\[(\-\d]")  # "got      [[0.1 0.2] ...]": an array print
 _EXCEPTION = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Warning|Exit|Interrupt|Iteration)\b: ")
 # values inside prose: shapes (2, 4), calls f(x, W), subscripts grads['W1'], lists [4, 4, 2]
-_CODE_LIKE = re.compile(r"[A-Za-z_]\w*(?:\[[^\[\]\n]{1,40}\])+"
-                        r"|[A-Za-z_]\w*\([^()\n]{0,60}\)"
+_CODE_LIKE = re.compile(r"(?<!\w)[A-Za-z_]\w*(?:\[[^\[\]\n]{1,40}\])+"  # only from a word's start:
+                        r"|(?<!\w)[A-Za-z_]\w*\([^()\n]{0,60}\)"      # linear in long words
                         r"|\((?:\s*-?[\d.]+(?:e[+-]?\d+)?\s*,)*\s*-?[\d.]*(?:e[+-]?\d+)?\s*\)"
                         r"|\[(?:[^\[\]\n]{0,80})\]")
 _LEAD = re.compile(r"(?P<lead>(?:Cell \d+ raised|Calling \w+ failed:|\w+ raised a warning:) )(?P<rest>.+)$")
