@@ -197,17 +197,18 @@ def test_student_text_is_shown_verbatim(tmp_path):
 
 
 def test_results_json_stays_under_gradescope_limit():
-    """Sixty long messages and thirty huge notebook errors: the whole file stays under 100,000
+    """Sixty long messages and thirty huge notebook errors: results.json stays under 100,000
     characters, the longest messages are cut first (saying so), and short ones stay whole."""
     from autograder.grade import markdown
     from autograder.grade.engine import CheckResult, SubmissionResult
     from autograder.grade.feedback import to_gradescope
+    # characters that Markdown and then JSON escape: the file grows more than the text
     checks = [CheckResult(f"q{i % 7}", f"test_{i}", 1.0, i % 2 == 0, False,
-                          f"check {i} failed: " + "x" * (50 if i < 20 else 20_000)) for i in range(60)]
+                          f"check {i} failed: " + '*"<x' * (12 if i < 20 else 5_000)) for i in range(60)]
     result = SubmissionResult(checks, [f"Cell {i} raised ValueError: " + "y" * 50_000 for i in range(30)])
     out = to_gradescope(result, "hw.ipynb")
     jsonschema.validate(out, SCHEMA)
-    assert len(json.dumps(out)) < 100_000
+    assert len(json.dumps(out, indent=1)) < 100_000
     short = [t for t in out["tests"] if t["name"].split(": ")[1].split()[0] in {f"test_{i}" for i in range(20)}]
     assert all(t["output"] == markdown.message(c.message) for t, c in zip(short, checks[:20]))
     cut = [t for t in out["tests"] if markdown.CUT_NOTE in t["output"]]

@@ -1,6 +1,8 @@
 """What a student sees: Gradescope's results.json and the same feedback as text."""
 from __future__ import annotations
 
+import json
+
 from autograder.grade import markdown
 
 OUTPUT_LIMIT = 4000  # characters per check message shown to students
@@ -21,18 +23,19 @@ def header_text(result):
     return "\n".join(lines)
 
 
-OUTPUT_BUDGET = 90_000  # characters of all text in results.json: Gradescope cuts at about 100,000
+RESULTS_LIMIT = 95_000  # characters of results.json as written: Gradescope cuts at about 100,000
+MIN_CAP = 300           # no message is cut shorter than this
 
 
 def to_gradescope(result, graded=None, ignored=(), notes=()):
-    """results.json (Gradescope's format) for one graded submission.
+    """results.json (Gradescope's format) for one graded submission, as a dict.
 
     One test per check: public checks visible now, hidden ones once grades are published. All
     text is Markdown (`output_format` "md"), with what the student wrote shown verbatim in code
     spans and blocks or escaped; names are plain text. The top-level output says which file was
     graded and which were not, the notebook's errors, and one heading per question with its
-    public checks. Everything together stays under OUTPUT_BUDGET characters: the longest
-    messages are cut first, each saying so, and the top-level output lists them.
+    public checks. The whole file stays under RESULTS_LIMIT characters: the longest messages
+    are cut first, each saying so, and the top-level output lists them.
 
     Inputs:
     - result: SubmissionResult.
@@ -40,34 +43,41 @@ def to_gradescope(result, graded=None, ignored=(), notes=()):
     - ignored: [(name, reason)] of the other files submitted.
     - notes: lines for the student, e.g. what their code was allowed (memory, seconds).
     """
-    tests = []
+    messages = [c.message for c in result.checks if not c.passed] + result.notebook_errors[:10]
+    lengths = [len(markdown.message(m)) for m in messages]
+    cap = OUTPUT_LIMIT
+    for _ in range(8):
+        out = _results(result, graded, ignored, notes, cap)
+        over = len(json.dumps(out, indent=1)) - RESULTS_LIMIT
+        if over <= 0 or cap == MIN_CAP:
+            return out
+        # cut the longest first; JSON's escapes make the file longer than the text, so repeat
+        shown = sum(min(n, cap) for n in lengths)
+        cap = max(MIN_CAP, min(int(cap * 0.9), _fair_cap(lengths, shown - over)))
+    return out
+
+
+def _results(result, graded, ignored, notes, cap):
+    """results.json with every failure message cut to `cap` characters of Markdown (a notebook
+    error to 800)."""
+    tests, cut = [], []
     for i, c in enumerate(result.checks, 1):
         kind = "hidden check" if c.hidden else "public check"
-        tests.append({"name": f"{c.question}: {c.name} ({kind})", "name_format": "text",
+        name = f"{c.question}: {c.name} ({kind})"
+        output = "Passed." if c.passed else markdown.shortened(c.message, cap)
+        if markdown.CUT_NOTE in output:
+            cut.append(name)
+        tests.append({"name": name, "name_format": "text",
                       "number": str(i), "score": c.score, "max_score": c.points,
                       "status": "passed" if c.passed else "failed",
                       "visibility": "after_published" if c.hidden else "visible",
-                      "output": "Passed." if c.passed else c.message, "output_format": "md",
-                      "tags": [c.question]})
-    errors = result.notebook_errors[:10]
-    messages = [t["output"] for t in tests if t["status"] == "failed"] + errors
-    head = _header_md(result, graded, ignored, notes, errors=None)
-    fixed = len(head) + sum(len(t["name"]) + (len(t["output"]) if t["status"] == "passed" else 0)
-                            for t in tests) + 2000
-    cap = _fair_cap([len(markdown.message(m)) for m in messages], OUTPUT_BUDGET - fixed)
-    cut = []
-    for t in tests:
-        if t["status"] == "failed":
-            t["output"] = markdown.shortened(t["output"], min(cap, OUTPUT_LIMIT))
-            if markdown.CUT_NOTE in t["output"]:
-                cut.append(t["name"])
-    errors = [markdown.shortened(e, min(cap, 800)) for e in errors]
+                      "output": output, "output_format": "md", "tags": [c.question]})
+    errors = [markdown.shortened(e, min(cap, 800)) for e in result.notebook_errors[:10]]
     cut += [f"the error of cell {e.split()[1]}" for e in errors if markdown.CUT_NOTE in e and e.startswith("Cell ")]
-    output = _header_md(result, graded, ignored, notes, errors, cut)
     return {"score": result.score, "execution_time": round(result.seconds, 2),
-            "output": output, "output_format": "md", "test_output_format": "md",
-            "test_name_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
-            "tests": tests,
+            "output": _header_md(result, graded, ignored, notes, errors, cut), "output_format": "md",
+            "test_output_format": "md", "test_name_format": "text", "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"confinement": result.confinement,  # how the student's code ran
                            "graded": graded, "ignored": [name for name, _ in ignored]}}
 
