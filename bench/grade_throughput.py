@@ -169,7 +169,7 @@ def run_ours(subs_root: Path, root: Path, assignments, out_root: Path, jobs):
     for a in assignments:
         with open(out_root / a / "grades.csv", newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
-            fixed = {"submission", "name", "email", "score", "max_score", "error"}
+            fixed = {"submission", "student", "name", "email", "score", "max_score", "error"}
             for r in reader:
                 qs = {k: float(v) for k, v in r.items() if k not in fixed}
                 rows[f"{a}/{r['submission']}"] = {"score": float(r["score"]), "max": float(r["max_score"]),
@@ -321,6 +321,43 @@ def breakdown(a, root: Path, reference: Path, work: Path, reps=5):
                                  reverse=True)[:4]}
 
 
+def confinement_cost(reps=5):
+    """Median seconds to start a sandbox worker (ready to run cells) in each mode this machine
+    offers, against a bare `python -c "import numpy"` (what any worker costs unconfined)."""
+    import autograder  # noqa: F401
+    from autograder.run import confinement
+    from autograder.run.sandbox import MachineryFault, Sandbox
+    bare = time_process([PY, "-s", "-c", "import numpy"], reps, worker_env())
+    costs = {}
+    saved = os.environ.get("NNKIT_SANDBOX")
+    try:
+        for forced in ("", "landlock", "uid-only"):
+            os.environ["NNKIT_SANDBOX"] = forced
+            confinement.detect.cache_clear()
+            mode = confinement.detect()
+            if mode.name in costs or mode.name == "refused":
+                continue
+            times = []
+            for _ in range(reps):
+                sb = Sandbox(["x = 1"])
+                t = time.perf_counter()
+                try:
+                    sb.start()
+                except MachineryFault:
+                    break
+                times.append(time.perf_counter() - t)
+                sb.kill()
+            if times:
+                costs[mode.name] = statistics.median(times)
+    finally:
+        if saved is None:
+            os.environ.pop("NNKIT_SANDBOX", None)
+        else:
+            os.environ["NNKIT_SANDBOX"] = saved
+        confinement.detect.cache_clear()
+    return bare, costs
+
+
 def _first_line(source):
     lines = [l.strip() for l in source.splitlines() if l.strip() and not l.strip().startswith("#")]
     return (lines[0][:60] + (" ..." if len(lines) > 1 else "")) if lines else "(empty)"
@@ -400,6 +437,9 @@ def main(argv=None):
         reference = next((s for s in found[ref_a] if s.stem == "reference"), found[ref_a][0])
         print(f"breakdown: {ref_a}/{reference.name}, {args.reps} repetitions ...", flush=True)
         bd = breakdown(ref_a, args.root, reference, work / "breakdown", args.reps)
+
+        print(f"confinement: starting sandboxes in each mode, {args.reps} repetitions ...", flush=True)
+        bare, costs = confinement_cost(args.reps)
 
         # ------------------------------------------------------------ print
         n = len(subs)
@@ -494,6 +534,12 @@ def main(argv=None):
             floor_total = n * t["floor_wall"] / jobs
             print(f"\nfloor for {n} submissions on {jobs} cores (plain python per notebook, no checks): "
                   f"{floor_total:.1f} s; make grade took {ours1_wall:.1f} s; otter loop {otter_wall:.1f} s")
+        print("\n=== what confinement costs (median start of a worker, ready to run cells) ===")
+        rows = [["unconfined: python -s -c 'import numpy'", f"{bare:.3f}", ""]]
+        for name, sec in costs.items():
+            rows.append([f"sandbox, mode {name}", f"{sec:.3f}", f"+{sec - bare:.3f}"])
+        print(table(rows, ["start", "seconds", "cost per start"]))
+        print("(one start per submission, more only when a cell or call hangs or crashes the worker)")
     finally:
         if args.keep:
             print(f"scratch folder kept: {work}")

@@ -211,7 +211,7 @@ import glob, io, json, os, sys, time, zipfile
 import numpy as np
 GUESSES = __GUESSES__
 SECRET = ("tests.json", "expected.npz", "public_expected.npz", "autograder.zip", "results.json",
-          "grades.csv", "engine.py", "sandbox.py", "worker.py", "run_autograder", "setup.sh")
+          "grades.csv", "engine.py", "sandbox.py", "confinement.py", "run_autograder", "setup.sh")
 HITS, SEEN = [], set()
 deadline = time.time() + 3.0
 
@@ -256,8 +256,10 @@ def _grab(path):
             data = f.read(20_000_000)
     except Exception:
         return
+    if path.endswith(".py") and b"autograder" not in data:
+        return  # a file of the same name that is not ours (setuptools' sandbox.py)
     text = _describe(path, data)
-    if text:
+    if text and text != "(BadZipFile)":
         HITS.append(f"[{path}] {text}")
 
 def _walk(top, depth=7):
@@ -295,6 +297,8 @@ for pid in [p for p in os.listdir("/proc") if p.isdigit()]:  # other processes: 
     try:
         for fd in os.listdir(f"/proc/{pid}/fd"):
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith(("pipe:", "socket:", "anon_inode:", "/dev/")):
+                continue  # reading a pipe would block: the probe wants files
             if not target.startswith(os.getcwd() + "/"):  # the notebook's own data files are no news
                 _grab(f"/proc/{pid}/fd/{fd}")
     except Exception:
@@ -481,13 +485,18 @@ def _forged_frame(chunks):
         body += local
         centrals += central
     payload = body + centrals + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 2, 2, len(centrals), len(body), 0)
-    header = json.dumps({"ok": True, "warnings": [], "kind": "value"}).encode()
-    return struct.pack(">II", len(header), len(payload)) + header + payload
+    return payload
 
-FRAME = _forged_frame(160)
+PAYLOAD = _forged_frame(160)
 
 def _bomb(*args, **kwargs):
-    os.write(int(sys.argv[2]), FRAME)
+    # the reply must carry the request's sequence number, which the worker's frames hold
+    frame = sys._getframe(1)
+    while "header" not in frame.f_locals:
+        frame = frame.f_back
+    seq = frame.f_locals["header"]["seq"]
+    header = json.dumps({"ok": True, "warnings": [], "kind": "value", "seq": seq}).encode()
+    os.write(int(sys.argv[2]), struct.pack(">II", len(header), len(PAYLOAD)) + header + PAYLOAD)
     os._exit(0)
 '''
 
@@ -543,7 +552,9 @@ class Secrets:
                     self.values += [repr(x), f"{x:.6g}"]
         self.values = sorted(set(v for v in self.values if len(v.lstrip("-")) >= 7))[:80]
         self.grader_lines = []
-        for name in ("autograder/grade/engine.py", "autograder/run/sandbox.py", "autograder/run/worker.py"):
+        # the grader's side; the worker's own files (worker.py, seccomp.py, landlock.py and the
+        # public nncheck.py) run inside the student's process and are no secret
+        for name in ("autograder/grade/engine.py", "autograder/run/sandbox.py", "autograder/run/confinement.py"):
             lines = [l.strip() for l in zf.read(name).decode().splitlines() if len(l.strip()) >= 45]
             self.grader_lines += lines[:6]
         self.solution_lines = _solution_lines(assignment)

@@ -61,14 +61,29 @@ def test_no_solution_code_in_student_folder_or_zip(built, assignment):
         assert not leaked, f"solution code in {where}: {leaked[:3]}"
 
 
+def _string_patterns(source):
+    """A regular expression for every string literal of the source: f-strings match any text
+    where they format a value."""
+    import ast
+    patterns = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            patterns.add("".join(re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            patterns.add(re.escape(node.value))
+    return patterns
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_hidden_reference_values_stay_out_of_the_student_folder(built, assignment):
     meta = json.loads(zipfile.ZipFile(built / "dist" / assignment / "autograder.zip").read("tests.json"))
     public = nncheck.unpack((built / "assignments" / assignment / "public_expected.npz").read_bytes())
     hidden_sources = "\n".join(t["source"] for t in meta["tests"] if t["hidden"])
     public_sources = "\n".join(t["source"] for t in meta["tests"] if not t["hidden"])
-    for key in public:
-        assert key in public_sources, f"{key} is in the student's public_expected.npz but no public test uses it"
+    patterns = _string_patterns(public_sources)
+    for key in public:  # keys made in a test (f"{name}/public", key + "/case") match as patterns
+        assert any(re.fullmatch(p, k) for p in patterns for k in (key, key.rsplit("/", 1)[0])), (
+            f"{key} is in the student's public_expected.npz but no public test uses it")
     student_nb = (built / "assignments" / assignment / f"{assignment}.ipynb").read_text()
     for t in meta["tests"]:
         if t["hidden"]:
@@ -85,3 +100,47 @@ def test_points_public_about_a_quarter(built, assignment):
         by_q[t["question"]] = (pub + (0 if t["hidden"] else t["points"]), tot + t["points"])
     for q, (pub, tot) in by_q.items():
         assert 0 < pub < tot and pub / tot <= 0.5, f"{q}: {pub} public of {tot} points"
+
+
+def _with_grader_data():
+    return [a for a in ASSIGNMENTS if (ROOT / "solutions" / a / "grader_data").is_dir()]
+
+
+@pytest.mark.parametrize("assignment", _with_grader_data())
+def test_grader_only_data_ships_only_in_the_zip(built, assignment):
+    """solutions/<hw>/grader_data/ goes into the zip's grader_data/, never where students or their
+    code can read it (the student folder, the zip's files/ that the sandbox gets)."""
+    grader_files = sorted(p.name for p in (ROOT / "solutions" / assignment / "grader_data").iterdir())
+    assert grader_files
+    with zipfile.ZipFile(built / "dist" / assignment / "autograder.zip") as zf:
+        names = zf.namelist()
+        for name in grader_files:
+            assert f"grader_data/{name}" in names
+            data = zf.read(f"grader_data/{name}")
+            for other in names:
+                if not other.startswith("grader_data/"):
+                    assert zf.read(other) != data, f"{name} is also in the zip as {other}"
+    student = built / "assignments" / assignment
+    for f in student.iterdir():
+        assert f.name not in grader_files
+        for name in grader_files:
+            assert f.read_bytes() != (ROOT / "solutions" / assignment / "grader_data" / name).read_bytes()
+
+
+def test_a_public_test_may_not_read_grader_only_data(tmp_path):
+    """The build refuses a public check that reads grader_data/ (students' kernels lack it) and
+    accepts the same check when it is hidden."""
+    from autograder.assign.build import record
+    files, grader = tmp_path / "files", tmp_path / "grader_data"
+    files.mkdir(), grader.mkdir()
+    np.savez(grader / "held_out.npz", x=np.arange(3.0))
+    source = ("def test_reads_held_out(double):\n"
+              "    import nncheck\n"
+              "    x = nncheck.load_grader_data('held_out.npz')['x']\n"
+              "    nncheck.ref.close('double/held_out', nncheck.call(double, x), 'double(x)')\n")
+    test = {"question": "q_double", "name": "test_reads_held_out", "points": 1.0, "hidden": False, "source": source}
+    cells = ["def double(x):\n    return 2 * x\n"]
+    with pytest.raises(SystemExit, match="grader-only"):
+        record([test], cells, files, "toy", grader)
+    reference, public_keys = record([dict(test, hidden=True)], cells, files, "toy", grader)
+    assert public_keys == set() and list(reference.values["double/held_out"]) == [0.0, 2.0, 4.0]

@@ -2,11 +2,15 @@
 
 For each assignment: the reference scores full marks, the blank student notebook scores zero,
 and each sample of solutions/<name>/mistakes.py loses points exactly on the questions it names,
-keeps every other question's points, and gets feedback that names the cause.
+keeps every other question's points, and gets feedback that names the cause. A fake (a sample
+with "zero") earns nothing on the questions it targets. Every assignment has at least four
+correct samples in other styles.
 """
 import pytest
 
-from autograder.assign.build import load_mistakes
+import json
+
+from autograder.assign.build import load_mistakes, question_dependencies
 from conftest import ASSIGNMENTS, ROOT
 
 
@@ -43,6 +47,9 @@ def test_mistake_loses_points_where_it_lives(graded_samples, assignment, sample,
         else:
             assert got == total, (f"{sample} should keep all points of {question}; failed: "
                                   + "; ".join(c.message for c in result.checks if c.question == question and not c.passed))
+    for question in spec.get("zero", []):
+        assert scores[question][0] == 0, (f"{sample} is a fake and should earn nothing on {question}; passed: "
+                                          + ", ".join(c.name for c in result.checks if c.question == question and c.passed))
     feedback = "\n".join(c.message for c in result.checks if not c.passed).lower()
     for phrase in spec.get("feedback", []):
         assert phrase.lower() in feedback, f"{sample}: feedback should mention {phrase!r}:\n{feedback}"
@@ -60,3 +67,33 @@ def test_grades_csv_has_one_row_per_sample(graded_samples, assignment):
     assert all(q.startswith("q_") for q in header[3:-1])
     ref = next(r for r in rows if r["submission"].startswith("reference"))
     assert ref["score"] == ref["max_score"] and ref["error"] == ""
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_correct_solutions_in_other_styles_keep_full_marks(graded_samples, assignment):
+    """At least four correct samples written in other styles; each one scores full marks (the
+    per-question assertion above covers them too: their "loses" is empty)."""
+    correct = [s for s, spec in load_mistakes(ROOT / "solutions" / assignment / "mistakes.py").items()
+               if not spec["loses"]]
+    assert len(correct) >= 4, f"{assignment}: only {len(correct)} correct samples in other styles"
+    for sample in correct:
+        result = graded_samples[assignment][sample]
+        assert result.score == result.max_score, (sample, [c.message for c in result.checks if not c.passed])
+
+
+@pytest.mark.parametrize("assignment,sample,spec", list(_samples()))
+def test_downstream_questions_name_the_upstream_one(graded_samples, assignment, sample, spec):
+    """A question that loses points because it calls an earlier, failing function (the master's
+    `uses`) says so first, in every failed check: "q_x uses your f, which fails q_y"."""
+    master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    defines, uses = question_dependencies(json.loads(master.read_text()))
+    result = graded_samples[assignment][sample]
+    for question in spec["loses"]:
+        upstream = {defines[f] for f in uses.get(question, [])} & set(spec["loses"]) - {question}
+        if not upstream:
+            continue
+        for check in result.checks:
+            if check.question == question and not check.passed:
+                assert check.message.startswith(f"{question} uses your "), (sample, check.name, check.message[:200])
+                assert any(f"which fails {u}" in check.message.split("\n")[0] for u in upstream), (
+                    sample, check.name, check.message[:200])

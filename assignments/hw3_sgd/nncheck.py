@@ -11,6 +11,8 @@ running the master's solution through the same tests.
     ref.alt(key, thunk)      a recorded value used only to recognise a known mistake
     assert_close(got, expected, what)  compare with an explicit expected value
     time_limit(seconds)      give slow calls (training) more time in the autograder
+    load_data(name)          an .npz the students have too (the assignment's files)
+    load_grader_data(name)   an .npz only the autograder has (hidden checks: held-out data)
 """
 from __future__ import annotations
 
@@ -193,7 +195,9 @@ def _proportional(a, e):
     return None
 
 
-def _factor_hint(s, batch):
+def _factor_hint(s, batch, scalar=False):
+    """The known cause of a result s times the expected one. For two numbers any ratio is "a
+    constant factor", so for scalars only a known factor is named."""
     near = lambda t: abs(s - t) <= 1e-6 * max(1.0, abs(t))
     if batch and batch > 1:
         if near(batch):
@@ -209,7 +213,9 @@ def _factor_hint(s, batch):
     if near(0.5):
         return "it is exactly half the expected value: is a factor 2 missing, or a 1/2 too many?"
     if near(0):
-        return "it is all zeros."
+        return "it is 0." if scalar else "it is all zeros."
+    if scalar:
+        return None
     return f"it is the expected value times {s:.6g}: a constant factor is wrong."
 
 
@@ -309,7 +315,7 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
             break
     if hint is None:
         s = _proportional(a64, e64)
-        hint = _factor_hint(s, batch) if s is not None else None
+        hint = _factor_hint(s, batch, scalar=a.size == 1) if s is not None else None
     if hint is None and a.ndim == 2 and a.shape[0] == a.shape[1] and np.allclose(a64.T, e64, rtol=rtol, atol=atol):
         hint = "your result is the transpose of the expected one."
     if hint:
@@ -334,23 +340,31 @@ def _describe(v):
 def pack(value) -> bytes:
     """Serialise arrays, numbers, strings, None and nested tuples/lists/dicts of them.
 
-    The format is an .npz (numpy's zip of .npy files) plus a JSON description: it can carry
-    numbers but never code, and `unpack` reads it with allow_pickle=False.
+    Every value arrives as it left: Python and numpy scalars keep their type and dtype, 0-d
+    arrays stay 0-d, lists stay lists and tuples tuples. The format is an .npz (numpy's zip of
+    .npy files) plus a JSON description: it can carry numbers but never code, and `unpack`
+    reads it with allow_pickle=False.
     """
     arrays = {}
 
     def walk(v):
-        if v is None or isinstance(v, (bool, str)):
+        if v is None or type(v) in (bool, str):
             return {"t": "lit", "v": v}
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return {"t": "num", "k": _put(arrays, np.asarray(v))}
-        if isinstance(v, (np.ndarray, np.generic)):
+        if type(v) is int:  # any size: JSON integers are unbounded
+            return {"t": "int", "v": str(v)}
+        if type(v) is float:  # repr round-trips exactly, nan and infinities included
+            return {"t": "float", "v": repr(v)}
+        if type(v) is complex:
+            return {"t": "complex", "v": [repr(v.real), repr(v.imag)]}
+        if isinstance(v, (np.ndarray, np.generic)):  # before int/float: np.float64 is a float
             arr = np.asarray(v)
             if arr.dtype.hasobject:
                 raise TypeError("an array of Python objects cannot be sent (use numbers)")
-            return {"t": "arr" if isinstance(v, np.ndarray) else "sca", "k": _put(arrays, np.array(arr))}
+            return {"t": "arr" if isinstance(v, np.ndarray) else "sca", "k": _put(arrays, arr)}
+        if isinstance(v, (bool, str, int, float, complex)):  # subclasses: sent as the base type
+            return walk(next(t for t in (bool, str, int, float, complex) if isinstance(v, t))(v))
         if isinstance(v, (tuple, list)):
-            return {"t": type(v).__name__, "v": [walk(x) for x in v]}
+            return {"t": "tuple" if isinstance(v, tuple) else "list", "v": [walk(x) for x in v]}
         if isinstance(v, np.random.Generator):  # travels as its bit generator's state
             state = v.bit_generator.state
             if state.get("bit_generator") != "PCG64":
@@ -359,9 +373,10 @@ def pack(value) -> bytes:
         if callable(v):
             return {"t": "fn", "v": _callable_name(v)}
         if isinstance(v, dict):
-            if not all(isinstance(k, str) for k in v):
-                raise TypeError("dict keys must be strings")
-            return {"t": "dict", "v": [[k, walk(x)] for k, x in v.items()]}
+            keys = [walk(k) for k in v]
+            if any(k["t"] not in ("lit", "int", "float", "sca") for k in keys):
+                raise TypeError("dict keys must be strings or numbers")
+            return {"t": "dict", "v": [[k, walk(x)] for k, x in zip(keys, v.values())]}
         raise TypeError(f"a value of type {type(v).__name__} cannot be sent (use numpy arrays, "
                         "numbers, strings, tuples, lists or dicts)")
 
@@ -377,7 +392,8 @@ def pack(value) -> bytes:
 
 def _put(arrays, arr):
     key = f"a{len(arrays)}"
-    arrays[key] = np.ascontiguousarray(arr).view(np.ndarray)
+    # a plain C-ordered copy that keeps 0-d arrays 0-d (np.ascontiguousarray makes them 1-d)
+    arrays[key] = np.array(arr, order="C", subok=False)
     return key
 
 
@@ -411,8 +427,12 @@ def _build(node, arrays, resolve=None):
         return resolve(*node["v"])
     if t == "lit":
         return node["v"]
-    if t == "num":
-        return arrays[node["k"]].item()
+    if t == "int":
+        return int(node["v"])
+    if t == "float":
+        return float(node["v"])
+    if t == "complex":
+        return complex(float(node["v"][0]), float(node["v"][1]))
     if t == "arr":
         return arrays[node["k"]]
     if t == "sca":
@@ -421,7 +441,7 @@ def _build(node, arrays, resolve=None):
         items = [_build(x, arrays, resolve) for x in node["v"]]
         return tuple(items) if t == "tuple" else items
     if t == "dict":
-        return {k: _build(x, arrays, resolve) for k, x in node["v"]}
+        return {_build(k, arrays, resolve): _build(x, arrays, resolve) for k, x in node["v"]}
     raise ValueError(f"unknown node type {t!r}")
 
 
@@ -527,13 +547,32 @@ for _name, _fn in HELPERS.items():
 
 
 DATA_DIRS = []  # where the grader keeps the assignment's files (set by the build and the engine)
+GRADER_DATA_DIRS = []  # where the grader keeps data that students never get (grader_data/)
+grader_data_loads = []  # file names load_grader_data served, in order (the build checks who asks)
+
+
+def _load_npz(folders, filename):
+    for folder in folders:
+        if (Path(folder) / filename).exists():
+            with np.load(Path(folder) / filename, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+    return None
 
 
 def load_data(filename):
     """Load an .npz data file that ships with the assignment (next to this file, or in the
     grader's copy of the assignment's files)."""
-    for folder in [Path(__file__).resolve().parent, *map(Path, DATA_DIRS)]:
-        if (folder / filename).exists():
-            with np.load(folder / filename, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-    raise FileNotFoundError(f"{filename} is missing: it ships with the assignment")
+    data = _load_npz([Path(__file__).resolve().parent, *DATA_DIRS], filename)
+    if data is None:
+        raise FileNotFoundError(f"{filename} is missing: it ships with the assignment")
+    return data
+
+
+def load_grader_data(filename):
+    """Load an .npz file of the assignment's grader_data/: data that only the autograder has
+    (held-out examples), for hidden checks. Students' kernels never have it."""
+    data = _load_npz(GRADER_DATA_DIRS, filename)
+    if data is None:
+        raise FileNotFoundError(f"{filename} is grader-only data: hidden checks only")
+    grader_data_loads.append(filename)
+    return data

@@ -7,6 +7,10 @@
 3. Outputs: assignments/<name>/ (student notebook, nncheck.py, public reference values, data),
    solutions/<name>/samples/ (reference, blank, one notebook per mistake),
    dist/<name>/autograder.zip (tests, reference values, this framework; no solution code).
+
+Grader-only data: the files in solutions/<name>/grader_data/ (for example held-out examples)
+go into the zip's grader_data/ and nowhere else; hidden tests read them with
+nncheck.load_grader_data(name). Student code never sees them (the sandbox gets only files/).
 """
 from __future__ import annotations
 
@@ -62,15 +66,57 @@ def collect_tests(nb: dict):
     return tests
 
 
+def question_dependencies(master_nb):
+    """({function: question that defines it}, {question: [earlier functions it calls]}) from the
+    master: a question's config may say `uses: [f, g]`, the students' functions of earlier
+    questions that its own functions call. The list is closed under `uses` (if f uses g, a
+    question that uses f uses g too), earliest question first."""
+    import yaml
+    defines, direct, order, question, in_tests = {}, {}, [], None, False
+    for cell in master_nb["cells"]:
+        text = "".join(cell["source"])
+        first = text.strip().split("\n", 1)[0].strip()
+        if cell["cell_type"] == "raw":
+            if first == "# BEGIN QUESTION":
+                config = yaml.safe_load(text.split("\n", 1)[1]) or {}
+                question = config["name"]
+                order.append(question)
+                direct[question] = list(config.get("uses") or [])
+            elif first == "# END QUESTION":
+                question = None
+            elif first in ("# BEGIN TESTS", "# END TESTS"):
+                in_tests = first == "# BEGIN TESTS"
+        elif cell["cell_type"] == "code" and question and not in_tests:
+            for node in ast.parse(text).body:
+                if isinstance(node, ast.FunctionDef):
+                    defines[node.name] = question
+    uses = {}
+    for question in order:
+        seen, todo = [], list(direct[question])
+        while todo:
+            fn = todo.pop(0)
+            if fn in seen:
+                continue
+            upstream = defines.get(fn)
+            if upstream is None or order.index(upstream) >= order.index(question):
+                raise SystemExit(f"{question} uses {fn}, which no earlier question defines")
+            seen.append(fn)
+            todo += [f for q in [upstream] for f in direct[q]]
+        if seen:
+            uses[question] = sorted(seen, key=lambda f: order.index(defines[f]))
+    return {f: q for f, q in defines.items() if any(f in u for u in uses.values())}, uses
+
+
 def code_cells(nb):
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
             for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def record(tests, solution_cells, files_dir, assignment):
+def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None):
     """Run the tests against the solution: record the reference values, then verify them."""
     reference = nncheck.Reference("record")
     nncheck.DATA_DIRS[:] = [str(files_dir)]
+    nncheck.GRADER_DATA_DIRS[:] = [str(grader_data_dir)] if grader_data_dir else []
     saved = nncheck.ref
     nncheck.ref = reference
     try:
@@ -85,10 +131,14 @@ def record(tests, solution_cells, files_dir, assignment):
                 reference.mode = mode
                 for test in tests:
                     reference.current_test = test["name"]
+                    nncheck.grader_data_loads.clear()
                     passed, message = run_check(test, env)
                     if not passed:
                         raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
                                          f"({mode} mode):\n{message}")
+                    if nncheck.grader_data_loads and not test["hidden"]:
+                        raise SystemExit(f"{assignment}: public test {test['name']} reads grader-only "
+                                         f"data {nncheck.grader_data_loads}: students do not have it")
     finally:
         nncheck.ref = saved
     hidden_tests = {t["name"] for t in tests if t["hidden"]}
@@ -134,9 +184,15 @@ def strip_outputs(nb):
     return nb
 
 
-def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment):
+def grader_data_files(assignment):
+    """The files of solutions/<assignment>/grader_data/ (data only the autograder gets)."""
+    folder = ROOT / "solutions" / assignment / "grader_data"
+    return sorted(f for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else []
+
+
+def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, extra=None):
     zip_path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"assignment": assignment, "limits": LIMITS, "tests": tests}
+    meta = {"assignment": assignment, "limits": LIMITS, "tests": tests, **(extra or {})}
     with tempfile.TemporaryDirectory() as tmp:
         expected = Path(tmp) / "expected.npz"
         reference.save(expected)
@@ -161,6 +217,9 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment):
             for f in sorted(files_dir.rglob("*")):
                 if f.is_file():
                     add(f, f"files/{f.relative_to(files_dir).as_posix()}")
+            grader_dir = ROOT / "solutions" / assignment / "grader_data"
+            for f in grader_data_files(assignment):
+                add(f, f"grader_data/{f.relative_to(grader_dir).as_posix()}")
 
 
 def build(assignment: str, out_root: Path = ROOT):
@@ -185,8 +244,14 @@ def build(assignment: str, out_root: Path = ROOT):
         for item in (out / "student").iterdir():
             if item.name != f"{assignment}.ipynb" and item.is_file():
                 shutil.copy(item, files_dir / item.name)
+        leaked = {f.name for f in grader_data_files(assignment)} & {f.name for f in files_dir.iterdir()}
+        if leaked:
+            raise SystemExit(f"{assignment}: grader-only data {sorted(leaked)} is also among the "
+                             "students' files (the master's `files:`): students must not get it")
         print(f"[{assignment}] recording reference values from the solution ({len(tests)} checks)")
-        reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment)
+        grader_data_dir = master.parent / "grader_data"
+        reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment,
+                                        grader_data_dir if grader_data_dir.is_dir() else None)
 
         # the student's folder
         if student_dir.exists():
@@ -211,7 +276,9 @@ def build(assignment: str, out_root: Path = ROOT):
             write_json(samples_dir / f"{name}.ipynb", apply_mistake(reference_nb, name, mistake))
 
         zip_path = out_root / "dist" / assignment / "autograder.zip"
-        build_zip(zip_path, tests, reference, files_dir, assignment)
+        defines, uses = question_dependencies(json.loads(master.read_text()))
+        build_zip(zip_path, tests, reference, files_dir, assignment,
+                  extra={"defines": defines, "uses": uses})
     print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
           f"{sum(t['points'] for t in tests):g} points)")
 

@@ -20,43 +20,63 @@ import sys
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import autograder  # noqa: F401
 from autograder.grade.engine import Bundle, SubmissionError, SubmissionResult, grade_notebook
+from autograder.run import confinement, sandbox
+from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
 from autograder.grade.report import write_report
-from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip
+from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip, notebooks_in_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def find_submissions(path: Path, assignment: str, workdir: Path):
-    """Every submission under `path` (a folder or a zip of them), as Submission objects."""
+def find_submissions(path: Path, assignment: str, workdir: Path, prefix=""):
+    """Every submission under `path` (a folder, or a zip of a class), as Submission objects
+    named by their path below the root. A zip with exactly one notebook is one submission (the
+    zip grader.export() makes); any other zip is a class: a flat zip of notebooks, a folder per
+    student, or a Gradescope export."""
     if path.is_file() and path.suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
         except zipfile.BadZipFile:
-            return [Submission(path.name, path)]
-        if any(n.endswith("submission_metadata.yml") for n in names) or not any(
-                n.endswith(".ipynb") and "/" not in n.strip("/") for n in names):
-            target = workdir / "unpacked"
-            _safe_extract(path, target)
-            return find_submissions(target, assignment, workdir)
-        return [Submission(path.name, path)]  # a single grader.export() zip
+            return [Submission(prefix + path.name, path)]
+        if len(notebooks_in_zip(path)) == 1 and not any(n.endswith("submission_metadata.yml") for n in names):
+            return [Submission(prefix + path.name, path)]  # one student's grader.export() zip
+        target = workdir / f"unpacked-{len(list(workdir.glob('unpacked-*')))}"
+        _safe_extract(path, target)
+        return find_submissions(target, assignment, workdir, prefix)
     if path.is_file():
-        return [Submission(path.name, path)]
+        return [Submission(prefix + path.name, path)]
     if (path / "submission_metadata.yml").exists():
         return _gradescope_export(path, assignment)
+    items = [i for i in sorted(path.iterdir()) if not i.name.startswith(".") and i.name != "__MACOSX"]
+    if len(items) == 1 and items[0].is_dir() and not prefix:
+        return find_submissions(items[0], assignment, workdir)  # a zip of one top folder
     subs = []
-    for item in sorted(path.iterdir()):
-        if item.name.startswith(".") or item.name == "__MACOSX":
-            continue
+    for item in items:
         if item.is_dir():
-            subs += find_submissions(item, assignment, workdir)
+            subs += _student_folder(item, assignment, workdir, prefix + item.name + "/")
         else:  # anything else gets a row too: grade_one says why it is not a notebook
-            subs.append(Submission(item.name, item))
+            subs += find_submissions(item, assignment, workdir, prefix) if item.suffix == ".zip" else \
+                [Submission(prefix + item.name, item)]
+    return subs
+
+
+def _student_folder(folder: Path, assignment: str, workdir: Path, prefix: str):
+    """A folder of one student (or a nested group of folders): every file in it is graded."""
+    subs = []
+    for item in sorted(folder.rglob("*")):
+        rel = item.relative_to(folder)
+        if item.is_dir() or any(p.startswith(".") or p == "__MACOSX" for p in rel.parts):
+            continue
+        subs += find_submissions(item, assignment, workdir, prefix + str(rel.parent) + "/"
+                                 if str(rel.parent) != "." else prefix)
+    if not subs:
+        subs.append(Submission(prefix.rstrip("/"), folder))
     return subs
 
 
@@ -95,10 +115,11 @@ def _read_gradescope_metadata(path: Path):
 
 
 def _safe_extract(zip_path: Path, target: Path):
+    root = target.resolve()
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
             dest = (target / info.filename).resolve()
-            if not str(dest).startswith(str(target.resolve())) or info.filename.endswith(".OTTER_LOG"):
+            if not dest.is_relative_to(root) or dest == root or info.filename.endswith(".OTTER_LOG"):
                 continue
             if info.is_dir():
                 dest.mkdir(parents=True, exist_ok=True)
@@ -119,11 +140,15 @@ def _fingerprint(sub: Submission):
 
 
 def _safe_name(name):
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    if safe != name:  # "a/b.ipynb" and "a_b.ipynb" must not share a feedback file
+        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
+    return safe
 
 
-def grade_one(bundle_root: str, sub: Submission, hide: list[str], limits: dict | None = None):
-    """Grade one submission in a worker process; always returns a SubmissionResult dict."""
+def grade_one(bundle_root: str, sub: Submission, limits: dict | None = None):
+    """Grade one submission in a worker process. Returns a SubmissionResult dict, or
+    {"fault": reason} when the grading machinery failed (never a grade)."""
     bundle = Bundle(bundle_root)
     try:
         if sub.source.is_dir():
@@ -135,9 +160,13 @@ def grade_one(bundle_root: str, sub: Submission, hide: list[str], limits: dict |
         with tempfile.TemporaryDirectory() as tmp:
             nb = Path(tmp) / "submission.ipynb"
             nb.write_bytes(sub.read_bytes())
-            result = grade_notebook(bundle, nb, hide=hide, limits=bundle.limits(**(limits or {})))
+            result = grade_notebook(bundle, nb, limits=bundle.limits(**(limits or {})))
     except (SubmissionError, NoNotebook) as exc:
         result = SubmissionResult.not_graded(bundle, str(exc))
+    except MachineryFault as exc:
+        return {"fault": str(exc)}
+    except OSError as exc:  # a full disk or a vanished file on the grader's side
+        return {"fault": f"{type(exc).__name__}: {exc}"}
     return result.to_dict()
 
 
@@ -169,7 +198,8 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         subs = find_submissions(submissions, assignment, workdir)
         results, todo = {}, []
         for sub in subs:
-            key = f"{zip_hash}:{_fingerprint(sub)}"
+            sub.fingerprint = _fingerprint(sub)
+            key = f"{zip_hash}:{sub.fingerprint}"
             cached = _feedback_path(feedback_dir, sub, ".grade.json")
             if cached.exists():
                 data = json.loads(cached.read_text())
@@ -177,27 +207,21 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                     results[sub.name] = (sub, SubmissionResult.from_dict(data["result"]))
                     continue
             todo.append((sub, key))
-        hide = [str(ROOT), str(submissions.resolve())]
         jobs = jobs or os.cpu_count() or 1
         progress = _progress(len(todo), quiet)
-        pool = ProcessPoolExecutor(max_workers=jobs)
+        faults = {}
+        shared = sandbox.prepare_shared() if todo else []
         try:
-            futures = {pool.submit(grade_one, str(bundle_root), sub, hide, limits): (sub, key) for sub, key in todo}
-            for fut in as_completed(futures):
-                sub, key = futures[fut]
-                try:
-                    result = SubmissionResult.from_dict(fut.result())
-                except Exception as exc:  # the grading process itself died
-                    result = SubmissionResult.not_graded(bundle, f"grading failed: {type(exc).__name__}: {exc}")
-                _save_feedback(feedback_dir, sub, key, result)
-                results[sub.name] = (sub, result)
-                progress.update(1)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=True, cancel_futures=True)  # each grader kills its own sandbox
-            raise
+            for attempt in range(1 + RETRIES):
+                if not todo:
+                    break
+                todo = _grade_pool(bundle_root, todo, limits, jobs, feedback_dir, results, faults, progress)
+            for sub, key in todo:  # still failing after the retries: a row that says so
+                results[sub.name] = (sub, SubmissionResult.not_graded(bundle, faults[sub.name], fault=True))
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
             progress.close()
+            for folder in shared:
+                shutil.rmtree(folder, ignore_errors=True)
             rows = [results[s.name] for s in subs if s.name in results]
             _write_csv(out_dir / "grades.csv", bundle, rows)
             try:
@@ -205,6 +229,39 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
             except Exception as exc:  # grades.csv is on disk already; the report is a convenience
                 print(f"report.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
     return rows
+
+
+RETRIES = 2  # a machinery fault is graded again in a fresh pool this many times
+
+
+def _grade_pool(bundle_root, todo, limits, jobs, feedback_dir, results, faults, progress):
+    """Grade `todo` in a fresh pool of processes. Finished grades are saved at once; returns
+    the submissions the machinery failed on (a pool process killed, a fault in the sandbox),
+    whose reason is in `faults`: they are neither cached nor scored."""
+    failed = []
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
+    try:
+        futures = {pool.submit(grade_one, str(bundle_root), sub, limits): (sub, key) for sub, key in todo}
+        for fut in as_completed(futures):
+            sub, key = futures[fut]
+            try:
+                data = fut.result()
+            except Exception as exc:  # the grading process itself died (the OOM killer, a kill)
+                data = {"fault": f"the grading process died ({type(exc).__name__})"}
+            if "fault" in data:
+                faults[sub.name] = data["fault"]
+                failed.append((sub, key))
+                continue
+            result = SubmissionResult.from_dict(data)
+            _save_feedback(feedback_dir, sub, key, result)
+            results[sub.name] = (sub, result)
+            progress.update(1)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)  # each grader kills its own sandbox
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return failed
 
 
 def _progress(total, quiet):
@@ -229,18 +286,34 @@ def _save_feedback(feedback_dir, sub, key, result):
 
 
 def _write_csv(path, bundle, rows):
+    """grades.csv: one row per submission. A row that was not graded (the machinery failed)
+    has empty scores and says why in `error`. The `student` column appears when the layout
+    names students apart from the file (a folder per student, an export)."""
     questions = list(bundle.max_points())
     with_people = any(sub.people for sub, _ in rows)
+    with_student = any(sub.student != PurePosixPath(sub.name).stem for sub, _ in rows)
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["submission", *(["name", "email"] if with_people else []), "score", "max_score", *questions, "error"])
+        w.writerow(["submission", *(["student"] if with_student else []),
+                    *(["name", "email"] if with_people else []), "score", "max_score", *questions, "error"])
         for sub, result in rows:
             qs = result.question_scores()
-            w.writerow([sub.name, *([sub.people.get("name", ""), sub.people.get("email", "")] if with_people else []),
-                        f"{result.score:g}", f"{result.max_score:g}",
-                        *(f"{qs.get(q, (0, 0))[0]:g}" for q in questions), result.error.replace("\n", " ")])
+            scores = ([""] * (2 + len(questions)) if result.fault else
+                      [f"{result.score:g}", f"{result.max_score:g}", *(f"{qs.get(q, (0, 0))[0]:g}" for q in questions)])
+            w.writerow([sub.name, *([sub.student] if with_student else []),
+                        *([sub.people.get("name", ""), sub.people.get("email", "")] if with_people else []),
+                        *scores, result.error.replace("\n", " ")])
     tmp.replace(path)
+
+
+def report_duplicates(rows):
+    """Lines naming submissions whose files are byte for byte the same (never merged)."""
+    seen = {}
+    for sub, _ in rows:
+        if sub.fingerprint:
+            seen.setdefault(sub.fingerprint, []).append(sub.name)
+    return [f"identical files: {', '.join(names)}" for names in seen.values() if len(names) > 1]
 
 
 def print_table(assignment, rows):
@@ -255,7 +328,8 @@ def print_table(assignment, rows):
         qs = result.question_scores()
         cells = " ".join(f"{qs[q][0]:g}/{qs[q][1]:g}".rjust(10) for q in questions)
         flag = f"  error: {result.error[:60]}" if result.error else ""
-        print(f"  {sub.name:<{width}}  {result.score:>5g}/{result.max_score:<5g}  {cells}{flag}")
+        score = "not graded" if result.fault else f"{result.score:>5g}/{result.max_score:<5g}"
+        print(f"  {sub.name:<{width}}  {score:>11}  {cells}{flag}")
 
 
 def main(argv=None):
@@ -279,6 +353,12 @@ def main(argv=None):
         parser.error("--submissions needs --assignment")
     assignments = [args.assignment] if args.assignment else sorted(
         p.parent.name for p in (ROOT / "solutions").glob("*/samples"))
+    mode = confinement.detect()
+    print(f"sandbox: {mode.describe()}", file=sys.stderr)
+    if mode.weak or mode.name == "refused":
+        print("WARNING: student code is NOT fully confined on this machine (see the line above).",
+              file=sys.stderr)
+    not_graded = 0
     for name in assignments:
         subs = args.submissions or ROOT / "solutions" / name / "samples"
         out = args.out or ROOT / "grades" / name
@@ -289,7 +369,16 @@ def main(argv=None):
                   "again to grade the rest.", file=sys.stderr)
             sys.exit(130)
         print_table(name, rows)
+        for line in report_duplicates(rows):
+            print(f"  note: {line}")
         print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, feedback in {out / 'feedback'}/")
+        failed = [sub.name for sub, result in rows if result.fault]
+        if failed:
+            not_graded += len(failed)
+            print(f"  NOT GRADED ({len(failed)}): {', '.join(failed[:10])}: the grading machinery failed; "
+                  "see the error column. Run the same command again to grade them.", file=sys.stderr)
+    if not_graded:
+        sys.exit(3)
 
 
 if __name__ == "__main__":

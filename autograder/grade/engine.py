@@ -2,12 +2,14 @@
 
 The bundle is the unpacked `autograder.zip`: `tests.json` (the master's tests, public and
 hidden), `expected.npz` (reference values recorded from the solution at build time), `files/`
-(what students get besides the notebook, e.g. data) and this package. The tests run here, in
+(what students get besides the notebook, e.g. data), `grader_data/` (data only the grader has,
+never shown to the student's code) and this package. The tests run here, in
 the grader's process; the student's code runs in a Sandbox and is reached only through
 StudentFunction proxies, so nothing the student's code does can change how a check decides.
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import time
@@ -18,7 +20,17 @@ from pathlib import Path
 import numpy as np
 
 import nncheck
-from autograder.run.sandbox import Limits, Sandbox, StudentError, StudentFunction
+from autograder.run.sandbox import Limits, MachineryFault, Sandbox, StudentError, StudentFunction
+
+
+MESSAGE_LIMIT = 4000      # characters of one check's message
+CELL_ERROR_LIMIT = 2000   # of one cell's error
+MAX_CELL_ERRORS = 30      # cells listed: a result (and its feedback files) stays small
+
+
+def _bounded(text, limit):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit} more characters]"
 
 
 class SubmissionError(Exception):
@@ -47,6 +59,7 @@ class SubmissionResult:
     error: str = ""
     seconds: float = 0.0
     confinement: str = ""
+    fault: bool = False   # the machinery failed: not a grade (never cached, make grade exits non-zero)
 
     @property
     def score(self):
@@ -70,10 +83,12 @@ class SubmissionResult:
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
-    def not_graded(cls, bundle, reason):
-        """Every check failed with `reason`: for a submission that could not be graded at all."""
+    def not_graded(cls, bundle, reason, fault=False):
+        """Every check failed with `reason`: for a submission that could not be graded at all
+        (`fault`: because the machinery failed, which is not a grade)."""
         return cls([CheckResult(t["question"], t["name"], t["points"], t["hidden"], False,
-                                f"not graded: {reason}") for t in bundle.tests], error=reason)
+                                f"not graded: {reason}") for t in bundle.tests],
+                   error=f"not graded: {reason}" if fault else reason, fault=fault)
 
     @classmethod
     def from_dict(cls, d):
@@ -171,21 +186,25 @@ def run_check(test, env):
         return False, str(exc) or "the check failed"
     except StudentError as exc:
         return False, exc.student_message
+    except MachineryFault:
+        raise  # not the student's doing: the submission is not graded, never scored
     except Exception as exc:
         return False, (f"this check could not run ({type(exc).__name__}); this is a problem in "
                        "the autograder, not in your code: please tell your instructor.")
 
 
 def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
-    """Run the checks of `bundle` against a notebook's code cells."""
+    """Run the checks of `bundle` against a notebook's code cells. (`hide` is accepted for old
+    callers and unused: the sandbox is an allow-list.) Raises MachineryFault when the grading
+    machinery fails: the caller reports the submission as not graded."""
     result = SubmissionResult()
     start = time.monotonic()
     reference = nncheck.Reference.load(bundle.root / "expected.npz")
     saved_ref = nncheck.ref
     nncheck.ref = reference
     nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
-    sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits(),
-                      hide=[str(bundle.root), *hide])
+    nncheck.GRADER_DATA_DIRS[:] = [str(bundle.root / "grader_data")]
+    sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits())
     try:
         try:
             sandbox.start()
@@ -204,19 +223,64 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
             else:
                 passed, message = run_check(test, env)
             checks[i] = CheckResult(test["question"], test["name"], test["points"],
-                                    test["hidden"], passed, message, time.monotonic() - t0)
+                                    test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
+                                    time.monotonic() - t0)
         result.checks = [checks[i] for i in range(len(bundle.tests))]
+        if not result.error:
+            name_upstream_failures(bundle, result.checks)
         result.confinement = sandbox.confinement or ""
         for i, reason in sorted(sandbox.skip.items()):
-            result.notebook_errors.append(f"Cell {i} was left out: {reason}")
+            result.notebook_errors.append(_bounded(f"Cell {i} was left out: {reason}", CELL_ERROR_LIMIT))
         for i, report in sorted(sandbox.cell_reports.items()):
             if report.error:
-                result.notebook_errors.append(f"Cell {i} raised {report.error}")
+                result.notebook_errors.append(_bounded(f"Cell {i} raised {report.error}", CELL_ERROR_LIMIT))
+        if len(result.notebook_errors) > MAX_CELL_ERRORS:
+            more = len(result.notebook_errors) - MAX_CELL_ERRORS
+            result.notebook_errors[MAX_CELL_ERRORS:] = [f"... and {more} more cells with errors"]
     finally:
         sandbox.kill()
         nncheck.ref = saved_ref
     result.seconds = time.monotonic() - start
     return result
+
+
+def _parameters(source):
+    func = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef))
+    return [a.arg for a in func.args.args]
+
+
+def failing_functions(bundle, checks):
+    """{function: question} for the students' functions that fail a check of the question that
+    defines them. A failed check that calls several of the question's functions blames them all
+    only when no failed check of that question calls just one of them."""
+    defines = bundle.meta.get("defines", {})
+    failed = {}
+    for test, check in zip(bundle.tests, checks):
+        if not check.passed:
+            own = [p for p in _parameters(test["source"]) if defines.get(p) == check.question]
+            failed.setdefault(check.question, []).append(own)
+    blamed = {}
+    for question, calls in failed.items():
+        single = {c[0] for c in calls if len(c) == 1}
+        for fn in (single or {f for c in calls for f in c}):
+            blamed[fn] = question
+    return blamed
+
+
+def name_upstream_failures(bundle, checks):
+    """Put first, in each failed check of a question, which earlier functions it calls that fail
+    their own question (the master's `uses`). The check still counts: see docs/authoring.md."""
+    blamed = failing_functions(bundle, checks)
+    for check in checks:
+        bad = [(fn, blamed[fn]) for fn in bundle.meta.get("uses", {}).get(check.question, [])
+               if fn in blamed and blamed[fn] != check.question]
+        if check.passed or not bad or nncheck.STUB_MARK in check.message:
+            continue  # (a stub of its own is the first thing to fix)
+        if len(bad) == 1:
+            what, those = f"your {bad[0][0]}, which fails {bad[0][1]}", "that"
+        else:
+            what, those = ", ".join(f"your {fn} (which fails {q})" for fn, q in bad), "those"
+        check.message = f"{check.question} uses {what}: fix {those} first.\n{check.message}"
 
 
 def grade_notebook(bundle: Bundle, path, hide=(), limits=None):

@@ -19,10 +19,18 @@ class NoNotebook(Exception):
 
 @dataclass
 class Submission:
-    name: str                  # the row's name in grades.csv
+    name: str                  # the row's key in grades.csv: its path below the submissions root
     source: Path               # the file it came from
     member: str | None = None  # the notebook's path inside a zip
     people: dict = field(default_factory=dict)  # name / email when an export says so
+    fingerprint: str = ""      # sha256 of the file (and member): equal files are reported
+
+    @property
+    def student(self):
+        """Who handed it in, as far as the layout says: the top folder (a folder per student)
+        or the file name without its suffix."""
+        first = PurePosixPath(self.name).parts[0]
+        return first if "/" in self.name else PurePosixPath(first).stem
 
     def read_bytes(self) -> bytes:
         if self.member is None:
@@ -32,6 +40,16 @@ class Submission:
             if info.file_size > MAX_NOTEBOOK_BYTES:
                 raise NoNotebook(f"{self.member} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
             return zf.read(self.member)
+
+
+def notebooks_in_zip(path: Path):
+    """The notebooks a zip holds (checkpoints and macOS metadata left out)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return [n for n in zf.namelist() if n.endswith(".ipynb")
+                    and "__MACOSX" not in n and ".ipynb_checkpoints" not in n]
+    except zipfile.BadZipFile:
+        raise NoNotebook("the file is not a valid zip archive") from None
 
 
 def notebook_in_zip(path: Path, assignment: str | None = None) -> str:

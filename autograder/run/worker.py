@@ -2,9 +2,11 @@
 
 It holds no expected values and no test sources. The grader (autograder/run/sandbox.py) sends it
 notebook cells to execute and function calls to make, as framed messages on two pipes; values
-travel in nncheck's pickle-free format. Before any student code runs, the process confines
-itself (see `confine`): resource limits, and when started as root, a private mount namespace
-that hides the grader's files, a private PID namespace, and the unprivileged user `nobody`.
+travel in nncheck's pickle-free format. It is started inside the confinement that
+autograder/run/confinement.py plans (a bubblewrap root of its own where namespaces can be
+made), and before any student code runs it confines itself further (see `confine`): resource
+limits, its own user, a Landlock allow-list where no namespaces could be made, a seccomp filter.
+Every reply echoes the request's sequence number, so a reply out of turn is detected.
 
 Run as: python worker.py FD_IN FD_OUT CONFIG_JSON
 """
@@ -23,11 +25,11 @@ import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # nncheck beside this file (sandbox) or one up (repo)
 import nncheck  # noqa: E402  (the pickle-free packing and the named helper functions)
 
 OUTPUT_LIMIT = 20_000  # characters of the student's printed output kept per cell
-NOBODY = 65534
 
 
 # ---------------------------------------------------------------- framing
@@ -60,84 +62,6 @@ def send(fd, header, payload=b""):
 
 # ---------------------------------------------------------------- confinement
 
-CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
-MS_BIND, MS_REC, MS_PRIVATE, MS_RDONLY, MS_REMOUNT = 4096, 16384, 1 << 18, 1, 32
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
-
-
-def _libc():
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _mount(libc, source, target, fstype, flags, data=None):
-    if libc.mount(source.encode() if source else None, target.encode(),
-                  fstype.encode() if fstype else None, flags,
-                  data.encode() if data else None) != 0:
-        raise OSError(ctypes.get_errno(), f"mount {target}")
-
-
-# Shared scratch places get a private, small, empty tmpfs of their own: what other processes
-# (other submissions graded at the same time, the grader's unpacked zips) keep there stays out
-# of sight and reach, and what the student writes there is bounded and vanishes with the process.
-PRIVATE = {"/tmp": "size=64m,mode=1777", "/var/tmp": "size=16m,mode=1777", "/dev/shm": "size=64m,mode=1777"}
-
-
-def _hide_paths(libc, hide, keep):
-    """In a private mount namespace: cover each directory of `hide` with an empty tmpfs, except
-    the `keep` paths (the Python installation, the sandbox folder), which stay readable. A 0700
-    ancestor of a kept path (such as /root above pyenv's Python) is covered too, so that the
-    path can be reached. The PRIVATE places are covered with a fresh writable tmpfs."""
-    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    keep = sorted({os.path.realpath(k) for k in keep if os.path.isdir(k)})
-    hide = {os.path.realpath(h) for h in list(hide) + ["/tmp", "/var/tmp"] if os.path.isdir(h)}
-    links = []
-    for k in list(keep):  # a kept folder nobody may not enter (a 0700 venv) is kept entry by entry
-        if os.stat(k).st_mode & 0o005 != 0o005:
-            keep.remove(k)
-            hide.add(k)
-            for entry in os.listdir(k):
-                path = os.path.join(k, entry)
-                if os.path.islink(path):
-                    links.append((path, os.readlink(path)))
-                elif os.path.isdir(path) or os.path.isfile(path):
-                    keep.append(path)
-    for k in keep:
-        parts = k.split("/")
-        for i in range(2, len(parts)):
-            ancestor = "/".join(parts[:i])
-            if os.stat(ancestor).st_mode & 0o001 == 0:
-                hide.add(ancestor)
-    stage = f"/dev/shm/.nn-stage-{os.urandom(8).hex()}"  # getpid() is 1 in every namespace
-    staged = []
-    for i, k in enumerate(keep):
-        if any(k == h or k.startswith(h + "/") for h in hide):
-            _mount_point(f"{stage}/{i}", os.path.isdir(k))
-            _mount(libc, k, f"{stage}/{i}", None, MS_BIND | MS_REC)
-            staged.append((k, f"{stage}/{i}"))
-    covered = []
-    for h in sorted(hide, key=len):
-        if any(h.startswith(c + "/") for c in covered):
-            continue
-        covered.append(h)
-        _mount(libc, "tmpfs", h, "tmpfs", 0, PRIVATE.get(h, "size=1m,mode=0755"))
-    for k, s in staged:
-        _mount_point(k, os.path.isdir(s))
-        _mount(libc, s, k, None, MS_BIND | MS_REC)
-    for path, target in links:
-        if not os.path.lexists(path):
-            os.symlink(target, path)
-    if os.path.isdir("/dev/shm"):  # last: the staging above lives there
-        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", 0, PRIVATE["/dev/shm"])
-
-
-def _mount_point(path, is_dir):
-    if is_dir:
-        os.makedirs(path, exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        open(path, "a").close()
-
-
 PR_SET_PDEATHSIG = 1
 
 
@@ -146,64 +70,48 @@ def _die_with_parent(libc):
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _python_readable_by_nobody():
-    for path in {sys.prefix, sys.base_prefix}:
-        parts = os.path.realpath(path).split("/")
-        for i in range(2, len(parts) + 1):
-            if os.stat("/".join(parts[:i])).st_mode & 0o005 != 0o005:
-                return False
-    return True
-
-
-def _become_nobody(libc, sandbox):
-    os.chown(sandbox, NOBODY, NOBODY)
-    for root, dirs, files in os.walk(sandbox):
-        for name in dirs + files:
-            os.chown(os.path.join(root, name), NOBODY, NOBODY)
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
-    _die_with_parent(libc)  # a change of user clears it
-    resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
-
-
 def confine(config):
-    """Limits first, then (as root) namespaces and the switch to `nobody`.
+    """Everything the grader's plan (autograder/run/confinement.py) leaves to this process,
+    before any student code runs: resource limits; outside namespaces, the switch to the
+    submission's own user and the Landlock allow-list; in every mode the seccomp filter.
 
-    Returns a short description of the confinement, for the grader's log.
+    Returns a short description of what was applied, for the grader's log.
     """
-    libc = _libc()
+    libc = ctypes.CDLL(None, use_errno=True)
     _die_with_parent(libc)
+    done = []
     mem = config.get("memory_mb")
     if mem:
         resource.setrlimit(resource.RLIMIT_AS, (mem * 2**20, mem * 2**20))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (50 * 2**20, 50 * 2**20))
+    fsize = config.get("file_mb", 50) * 2**20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    sandbox = config["sandbox"]
-    if os.geteuid() != 0:
-        return "same user (not root: no namespaces)"
-    if libc.unshare(CLONE_NEWNS | CLONE_NEWPID) != 0:
-        # a container without CAP_SYS_ADMIN (Docker's default): no namespaces, but still
-        # `nobody`, who cannot read the 0700 autograder folder or signal the grader
-        if _python_readable_by_nobody():
-            _become_nobody(libc, sandbox)
-            return "nobody, no namespaces (unshare not permitted)"
-        return "root, unshare failed and Python is not readable by nobody: same user"
-    pid = os.fork()
-    if pid:  # the parent only waits: its child is PID 1 of the new namespace
-        _, status = os.waitpid(pid, 0)
-        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    _die_with_parent(libc)
-    _hide_paths(libc, config.get("hide", []), [sys.prefix, sys.base_prefix, sys.exec_prefix, sandbox])
-    # /proc of this PID namespace only: the host's /proc/<pid>/root, cwd and fd of any other
-    # process running as nobody would lead around the hidden paths and into other sandboxes.
-    try:
-        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        own_proc = ", own /proc"
-    except OSError:
-        own_proc = ", host /proc"
-    _become_nobody(libc, sandbox)
-    return "nobody, private mount and PID namespaces" + own_proc
+    nofile = min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    uid = config.get("uid")
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        _die_with_parent(libc)  # a change of user clears it
+        done.append(f"uid {uid}")
+    procs = config.get("max_procs")
+    if procs:
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (procs, procs))
+        except (ValueError, OSError):
+            pass
+    if config.get("landlock"):
+        from landlock import restrict
+        abi = restrict(config["read"], config["write"])
+        done.append(f"landlock ABI {abi}")
+    if config.get("seccomp"):
+        from seccomp import confine_student
+        confine_student()
+        done.append("seccomp")
+    if os.geteuid() == 0:
+        raise RuntimeError("refusing to run student code as root")
+    return ", ".join(done)
 
 
 # ---------------------------------------------------------------- the student's environment
@@ -332,21 +240,39 @@ def handle_lookup(ns, header):
         return {"kind": "other", "type": type(value).__name__[:100]}, b""
 
 
+def _copy_font_list(home):
+    """matplotlib's font list, built once by the grader and bound read-only in .mplfonts/."""
+    src, dst = os.path.join(home, ".mplfonts"), os.path.join(home, ".matplotlib")
+    try:
+        os.makedirs(dst, exist_ok=True)
+        for name in os.listdir(src):
+            with open(os.path.join(src, name), "rb") as f, open(os.path.join(dst, name), "wb") as g:
+                g.write(f.read())
+    except OSError:
+        pass
+
+
 def main():
     fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
     config = json.loads(sys.argv[3])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
-    how = confine(config)
-    os.chdir(config["sandbox"])
-    os.environ["HOME"] = config["sandbox"]
-    os.environ["MPLCONFIGDIR"] = os.path.join(config["sandbox"], ".matplotlib")
+    try:
+        how = confine(config)
+    except Exception as exc:  # the machinery's fault: say so, never run student code unconfined
+        send(fd_out, {"ready": False, "error": f"confinement failed: {type(exc).__name__}: {exc}"})
+        os._exit(3)
+    home = config["home"]
+    os.chdir(home)
+    os.environ.update(HOME=home, TMPDIR=config.get("tmp", home),
+                      MPLCONFIGDIR=os.path.join(home, ".matplotlib"))
+    _copy_font_list(home)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     out = BoundedOutput()
     sys.stdout = sys.stderr = out
     sys.modules["otter"] = _fake_otter()
-    sys.path[:] = [config["sandbox"]] + [p for p in sys.path if "autograder" not in p]
+    sys.path[:] = [home] + [p for p in sys.path if p not in (HERE, os.path.dirname(HERE), "")]
     builtins.display = lambda *a, **k: None
     ns = {"__name__": "__main__", "__builtins__": builtins}
     send(fd_out, {"ready": True, "confinement": how})
@@ -365,6 +291,7 @@ def main():
             reply, blob = handle_lookup(ns, header)
         else:
             reply, blob = {"ok": False, "error": f"unknown op {op}"}, b""
+        reply["seq"] = header.get("seq")
         send(fd_out, reply, blob)
 
 

@@ -7,7 +7,8 @@ questions that must score below their maximum (every other question keeps full m
 "feedback" strings that must appear in the feedback.
 
 A mistake in an early function (sigmoid_grad, dense_backward, a loss gradient) also costs the
-later questions whose functions call it; "loses" lists those too.
+later questions whose functions call it; "loses" lists those too, and their feedback names the
+upstream function first. "zero" lists questions a fake must score nothing on.
 """
 
 # The reference's backward_pass loop (replaced by two of the samples below).
@@ -43,7 +44,8 @@ MISTAKES = {
                      "    return z * (1 - z)")],
         "loses": ["q_activation_grads", "q_backward_pass", "q_loss_and_grads",
                   "q_three_layer_sigmoid_grads", "q_layer_gradient_norms"],
-        "feedback": ["receives the pre-activation z"],
+        "feedback": ["receives the pre-activation z",
+                     "q_three_layer_sigmoid_grads uses your sigmoid_grad, which fails q_activation_grads"],
     },
     "sigmoid_grad_of_activation": {
         "about": "sigmoid_grad computes sigma'(sigma(z)): it turns z into the activation a first, "
@@ -80,7 +82,8 @@ MISTAKES = {
         "about": "db = dz: the bias gradient is not summed over the batch",
         "replace": [("    db = dz.sum(axis=0)", "    db = dz")],
         "loses": ["q_dense_backward", "q_backward_pass", "q_loss_and_grads"],
-        "feedback": ["sum over the batch"],
+        "feedback": ["sum over the batch",
+                     "q_backward_pass uses your dense_backward, which fails q_dense_backward: fix that first"],
     },
     "db_wrong_axis": {
         "about": "db = dz.sum(axis=1): summed over the outputs instead of the batch",
@@ -101,7 +104,9 @@ MISTAKES = {
         "about": "mse_loss_grad returns y_hat - y: the loss has a 1/N, its gradient does not",
         "replace": [("    return (y_hat - y) / N", "    return y_hat - y")],
         "loses": ["q_loss_grads", "q_loss_and_grads", "q_layer_gradient_norms"],
-        "feedback": ["average over the batch"],
+        "feedback": ["average over the batch",
+                     "q_loss_and_grads uses your mse_loss_grad, which fails q_loss_grads: fix that first",
+                     "q_layer_gradient_norms uses your mse_loss_grad (which fails q_loss_grads)"],
     },
     "mse_grad_divides_by_size": {
         "about": "mse_loss_grad divides by y.size = N * C instead of N",
@@ -286,6 +291,80 @@ MISTAKES = {
              '        params[f"W{l}"] = rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(fan_in, fan_out))'),
             ('    return [float(np.linalg.norm(grads[f"W{l}"])) for l in range(1, depth + 1)]',
              '    return [np.sqrt(np.sum(grads["W%d" % l] ** 2)) for l in range(1, depth + 1)]'),
+        ],
+        "loses": [],
+    },
+    # ------------------------------------------------------------------ issue 10: edges, alternatives, fakes
+    "relu_grad_one_at_zero": {
+        "about": "relu_grad is 1 at exactly z = 0 (z >= 0); the contract says 0",
+        "replace": [("    return (z > 0).astype(np.float64)", "    return (z >= 0).astype(np.float64)")],
+        "loses": ["q_activation_grads"],
+        "feedback": ["at exactly z = 0"],
+    },
+    "relative_error_norm_based": {
+        "about": "relative_error as ||a - b|| / (||a|| + ||b||), the norm-based form a widely used course teaches",
+        "replace": [("    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))",
+                     "    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))")],
+        "loses": ["q_relative_error"],
+        "feedback": ["norm-based relative error"],
+    },
+    "fake_loss_and_grads_zero": {
+        "about": "a fake: loss_and_grads returns (0.0, zeros), a loss and gradient that agree with each other",
+        "replace": [("    if loss == \"mse\":\n        y_hat, cache = forward_pass(x, params, hidden, output=\"identity\")",
+                     "    return 0.0, {k: np.zeros_like(v) for k, v in params.items()}\n"
+                     "    if loss == \"mse\":\n        y_hat, cache = forward_pass(x, params, hidden, output=\"identity\")")],
+        "loses": ["q_loss_and_grads", "q_layer_gradient_norms"],
+        "zero": ["q_loss_and_grads"],
+        "feedback": ["the loss J", "it is 0", "reference loss",
+                     "q_layer_gradient_norms uses your loss_and_grads, which fails q_loss_and_grads"],
+    },
+    "fake_loss_and_grads_consistent": {
+        "about": "a fake: twice the MSE loss with its own, consistent, gradient (numerical checks of the "
+                 "student's own J would pass)",
+        "replace": [("    return J, backward_pass(dz_out, cache, params, hidden)",
+                     "    grads = backward_pass(dz_out, cache, params, hidden)\n"
+                     "    if loss == \"mse\":\n"
+                     "        return 2 * J, {k: 2 * g for k, g in grads.items()}\n"
+                     "    return J, grads")],
+        "loses": ["q_loss_and_grads", "q_layer_gradient_norms"],
+        "feedback": ["reference loss", "twice"],
+    },
+    "numerical_gradient_zeroes_x": {
+        "about": "a fake: numerical_gradient zeroes the caller's x in place, then differentiates at 0",
+        "replace": [(_NUMGRAD, "    x[...] = 0.0\n" + _NUMGRAD)],
+        "loses": ["q_numerical_gradient"],
+        "zero": ["q_numerical_gradient"],
+        "feedback": ["in place"],
+    },
+    "correct_column_major": {
+        "about": "correct, a port of column-major code (examples as columns, W_cm = W.T): dense_backward, "
+                 "the loss gradients",
+        "replace": [
+            ("    dx = dz @ W.T\n    dW = x.T @ dz\n    db = dz.sum(axis=0)\n    return dx, dW, db",
+             "    dZ, A_prev, W_cm = dz.T, x.T, W.T\n"
+             "    dW_cm = dZ @ A_prev.T\n"
+             "    db_cm = np.sum(dZ, axis=1, keepdims=True)\n"
+             "    dA_prev = W_cm.T @ dZ\n"
+             "    return dA_prev.T, dW_cm.T, db_cm.ravel()"),
+            ("    N = y_hat.shape[0]\n    return (y_hat - y) / N",
+             "    AL, Y = y_hat.T, y.T\n    m = AL.shape[1]\n    return ((AL - Y) / m).T"),
+            ("    N = z.shape[0]\n    dz = softmax(z)\n    dz[np.arange(N), y] -= 1\n    return dz / N",
+             "    P = softmax(z).T.copy()\n    m = P.shape[1]\n    P[y, np.arange(m)] -= 1\n    return (P / m).T"),
+            ("    return (sigmoid(z) - y) / y.size",
+             "    A, Y = sigmoid(z.T), y.T\n    return ((A - Y) / Y.size).T"),
+        ],
+        "loses": [],
+    },
+    "correct_numpy_scalars": {
+        "about": "correct, returning numpy values: relative_error a 0-d array, layer_gradient_norms a "
+                 "list of 0-d arrays, relu_grad an int array, vanishing_answer a numpy string",
+        "replace": [
+            ("    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))",
+             "    return np.array(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))"),
+            ('    return [float(np.linalg.norm(grads[f"W{l}"])) for l in range(1, depth + 1)]',
+             '    return [np.array(np.linalg.norm(grads[f"W{l}"])) for l in range(1, depth + 1)]'),
+            ("    return (z > 0).astype(np.float64)", "    return (z > 0).astype(int)"),
+            ('vanishing_answer = "b"', 'vanishing_answer = np.str_("b")'),
         ],
         "loses": [],
     },

@@ -2,7 +2,9 @@
 
 Each entry replaces text of the reference solution; "loses" lists the questions that must score
 below their maximum (all others keep full marks) and "feedback" strings that must appear in the
-feedback (case-insensitive).
+feedback (case-insensitive); "zero" lists questions a fake must score nothing on. The alt_*
+samples are correct solutions in other styles (loops, lists of numpy ints, numpy scalar returns,
+einsum, a port of column-major code, other initialisations), which keep full marks.
 """
 
 _SGD = "    return {k: params[k] - lr * grads[k] for k in params}"
@@ -16,7 +18,7 @@ MISTAKES = {
         "about": "sgd_step adds the gradient (w + lr * grad): gradient ascent, the loss blows up to nan",
         "replace": [(_SGD, "    return {k: params[k] + lr * grads[k] for k in params}")],
         "loses": ["q_sgd_step", "q_train"],
-        "feedback": ["uphill", "nan"],
+        "feedback": ["uphill", "diverged", "q_train uses your sgd_step, which fails q_sgd_step: fix that first"],
     },
     "sgd_in_place": {
         "about": "sgd_step updates the caller's arrays with -= and returns the same dict",
@@ -61,7 +63,7 @@ MISTAKES = {
         "about": "init_params draws weights with a fixed standard deviation of 0.01",
         "replace": [(_INIT_W, "        params[f\"W{l}\"] = 0.01 * rng.standard_normal((fan_in, fan_out))")],
         "loses": ["q_init_params", "q_train"],  # a deep tanh net starting that small does not learn
-        "feedback": ["too small", "vanish"],
+        "feedback": ["too small", "vanish", "q_train uses your init_params, which fails q_init_params"],
     },
     "alt_shuffle_xavier": {
         "about": "correct, written differently: rng.shuffle of arange, Xavier-uniform weights, a loop "
@@ -86,6 +88,66 @@ MISTAKES = {
             ("            losses.append(J)", "            losses.extend([J] * len(idx))"),
             ("    return float(np.mean(np.asarray(labels) == np.asarray(y)))",
              "    return np.sum(labels == y) / len(y)"),
+        ],
+        "loses": [],
+    },
+    "fake_train_no_work": {
+        "about": "a fake: train returns the initial random parameters and an invented, decreasing loss "
+                 "history; predict looks the digits it knows up in digits.npz",
+        "replace": [
+            ("    history = {\"loss\": []}\n    for epoch in range(epochs):",
+             "    return params, {\"loss\": [float(np.log(10)) * 0.7 ** e for e in range(epochs)]}\n"
+             "    history = {\"loss\": []}\n    for epoch in range(epochs):"),
+            ("    logits, _ = forward_pass(x, params, hidden=hidden, output=\"identity\")\n    return np.argmax(logits, axis=1)",
+             "    data = np.load(\"digits.npz\")\n"
+             "    known = {(row / 16.0).tobytes(): label for row, label in zip(\n"
+             "        np.concatenate([data[\"x_train\"], data[\"x_val\"]]), np.concatenate([data[\"y_train\"], data[\"y_val\"]]))}\n"
+             "    logits, _ = forward_pass(x, params, hidden=hidden, output=\"identity\")\n"
+             "    guess = np.argmax(logits, axis=1)\n"
+             "    return np.array([known.get(np.asarray(row, dtype=np.float64).tobytes(), g) for row, g in zip(x, guess)])"),
+        ],
+        "loses": ["q_train"],
+        "zero": ["q_train"],
+        "feedback": ["did not go down", "held-out digits"],
+    },
+    "alt_loops_lists": {
+        "about": "correct, a popular course's style: minibatches as slices of list(rng.permutation(n)) "
+                 "(lists of np.int64), sgd_step and init_params as loops",
+        "replace": [
+            (_ORDER + "\n" + _CUT,
+             "    order = list(rng.permutation(n))\n"
+             "    batches = []\n"
+             "    for start in range(0, n, batch_size):\n"
+             "        batches.append(order[start:start + batch_size])\n"
+             "    return batches"),
+            (_SGD, "    new = {}\n    for key, value in params.items():\n"
+                   "        new[key] = value - lr * grads[key]\n    return new"),
+        ],
+        "loses": [],
+    },
+    "alt_predict_list_scalars": {
+        "about": "correct, returning numpy scalars: predict a list of np.argmax results (np.int64), "
+                 "accuracy a 0-d array",
+        "replace": [
+            ("    logits, _ = forward_pass(x, params, hidden=hidden, output=\"identity\")\n    return np.argmax(logits, axis=1)",
+             "    logits, _ = forward_pass(x, params, hidden=hidden, output=\"identity\")\n"
+             "    return [np.argmax(row) for row in logits]"),
+            ("    return float(np.mean(np.asarray(labels) == np.asarray(y)))",
+             "    return np.asarray(np.mean(np.asarray(labels) == np.asarray(y)))"),
+        ],
+        "loses": [],
+    },
+    "alt_einsum_column_major": {
+        "about": "correct, a port of column-major code with einsum: predict with examples as columns, "
+                 "Glorot-normal init",
+        "replace": [
+            ("    logits, _ = forward_pass(x, params, hidden=hidden, output=\"identity\")\n    return np.argmax(logits, axis=1)",
+             "    A = x.T\n    L = len(params) // 2\n"
+             "    for l in range(1, L + 1):\n"
+             "        Z = np.einsum(\"dm,dn->mn\", params[f\"W{l}\"], A) + params[f\"b{l}\"][:, None]\n"
+             "        A = ACTIVATIONS[hidden][0](Z) if l < L else Z\n"
+             "    return np.argmax(A, axis=0)"),
+            (_INIT_W, "        params[f\"W{l}\"] = rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))"),
         ],
         "loses": [],
     },
