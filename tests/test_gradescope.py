@@ -250,9 +250,10 @@ def test_limits_fit_gradescope_default_container(version, tmp_path):
     cpus = container.cpu_limit(root, proc)
     assert memory == 768 and cpus == 0.5
     limits, notes = container.fit_limits(
-        {"cell_seconds": 60, "call_seconds": 20, "total_seconds": 540, "memory_mb": 2048, "max_restarts": 30},
+        {"cell_seconds": 60, "call_seconds": 20, "total_seconds": 540, "memory_mb": 2048, "disk_mb": 256},
         container.Container(memory, cpus, container.timeout_seconds({}, environ={})))
-    assert (limits.memory_mb, limits.call_seconds, limits.cell_seconds, limits.total_seconds) == (512, 40, 120, 540)
+    assert (limits.memory_mb, limits.disk_mb) == (384, 128)  # 256 MB stay with the grader
+    assert (limits.call_seconds, limits.cell_seconds, limits.total_seconds) == (40, 120, 540)
     assert notes
 
 
@@ -263,4 +264,5 @@ def test_limits_follow_the_instructors_timeout_and_a_large_container():
         {"gradescope": {"timeout_seconds": 300}}, environ={})))
     assert short.total_seconds == 240 and short.cell_seconds == 120
     large, notes = container.fit_limits(zip_limits, container.Container(4096, 2, 2400))
-    assert (large.memory_mb, large.call_seconds, large.total_seconds) == (2048, 20, 540) and not notes
+    assert (large.memory_mb, large.disk_mb, large.call_seconds, large.total_seconds) == (2048, 256, 20, 540)
+    assert not notes

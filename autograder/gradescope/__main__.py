@@ -21,9 +21,9 @@ from autograder.gradescope import container, pick
 
 
 def limits_note(limits):
-    return (f"Limits for your code here: {limits.memory_mb} MB of memory, {limits.call_seconds:.0f} s "
-            f"per call of a function, {limits.cell_seconds:.0f} s per notebook cell, "
-            f"{limits.total_seconds:.0f} s in all.")
+    return (f"Limits for your code here: {limits.memory_mb} MB of memory and {limits.disk_mb} MB of "
+            f"scratch files, {limits.call_seconds:.0f} s per call of a function, "
+            f"{limits.cell_seconds:.0f} s per notebook cell, {limits.total_seconds:.0f} s in all.")
 
 
 def main(root):
@@ -59,7 +59,7 @@ def main(root):
                                                      "instructor has the details")
     results = to_gradescope(result, graded, ignored, notes + [limits_note(limits)])
     results["extra_data"]["limits"] = {"container": box and box.describe(), "memory_mb": limits.memory_mb,
-                                       "call_seconds": limits.call_seconds,
+                                       "disk_mb": limits.disk_mb, "call_seconds": limits.call_seconds,
                                        "cell_seconds": limits.cell_seconds,
                                        "total_seconds": limits.total_seconds}
     (results_dir / "results.json").write_text(json.dumps(results, indent=1))

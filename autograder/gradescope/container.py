@@ -15,10 +15,8 @@ from pathlib import Path
 from autograder.run.sandbox import Limits
 
 # The grader's own share of the container's memory: its Python with numpy and the reference
-# values (about 100 MB resident, measured by `make gradescope-check`), the kernel's page cache
-# for the files the grader and the notebook read, and a margin. The rest goes to the student's
-# process, whose limit is on address space: with numpy and matplotlib loaded its address space
-# is about 110 MB larger than its resident memory, which is more room again.
+# values (grader and worker together peaked at 62-95 MB in `make gradescope-check`), the
+# kernel's page cache for the files the grader and the notebook read, and a margin.
 GRADER_RESERVE_MB = 256
 # Seconds of the instructor's timeout kept for starting, writing results.json and a margin.
 TIMEOUT_RESERVE_SECONDS = 60
@@ -131,7 +129,8 @@ def probe(meta: dict) -> Container:
 def fit_limits(zip_limits: dict, container: Container):
     """The zip's limits lowered to fit the container. Returns (Limits, notes for the log).
 
-    - memory: the student's process gets at most the container's memory less GRADER_RESERVE_MB;
+    - memory: the submission's processes and its scratch space (which may be a tmpfs) get at
+      most the container's memory less GRADER_RESERVE_MB, a quarter of it for the scratch;
     - the whole submission: the timeout less TIMEOUT_RESERVE_SECONDS (or 10% of it if larger);
     - one cell or call: the zip's seconds are CPU-seconds of a whole core, so with a quota of
       0.5 CPU they become twice as many seconds of wall time (never more than the whole).
@@ -139,11 +138,14 @@ def fit_limits(zip_limits: dict, container: Container):
     base = Limits(**zip_limits)
     values, notes = asdict(base), []
     if container.memory_mb:
+        # the submission's scratch space may be a tmpfs, which is memory too
         room = int(container.memory_mb - GRADER_RESERVE_MB)
-        if room < base.memory_mb:
-            values["memory_mb"] = max(room, 128)
-            notes.append(f"memory for the student's process {values['memory_mb']} MB (the container "
-                         f"has {container.memory_mb:.0f} MB; the zip allows {base.memory_mb} MB)")
+        if base.memory_mb + base.disk_mb > room:
+            values["disk_mb"] = min(base.disk_mb, max(32, room // 4))
+            values["memory_mb"] = min(base.memory_mb, max(room - values["disk_mb"], 128))
+            notes.append(f"memory for the submission {values['memory_mb']} MB and scratch space "
+                         f"{values['disk_mb']} MB (the container has {container.memory_mb:.0f} MB; "
+                         f"the zip allows {base.memory_mb} MB and {base.disk_mb} MB)")
     reserve = max(TIMEOUT_RESERVE_SECONDS, 0.1 * container.timeout_seconds)
     total = max(container.timeout_seconds - reserve, 30.0)
     if total < base.total_seconds:
