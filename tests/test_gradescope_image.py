@@ -338,7 +338,6 @@ def test_probe_reads_only_its_submission_and_data(release, probe_runs):
     assert all(isinstance(n, int) and n > 0 for n in report["data_bytes"].values()), report["data_bytes"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 sandbox")
 @pytest.mark.parametrize("release", RELEASES)
 def test_probe_cannot_reach_the_network(release, probe_runs, listener):
     report, run, _ = probe_runs[release]
