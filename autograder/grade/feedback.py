@@ -90,10 +90,10 @@ def _fair_cap(lengths, budget):
     for i, n in enumerate(sorted(lengths)):
         share = remaining // (len(lengths) - i)
         if n > share:
-            return max(share, 300)
+            return max(share, MIN_CAP)
         remaining -= n
         cap = n
-    return max(cap, 300)
+    return max(cap, MIN_CAP)
 
 
 def _header_md(result, graded, ignored, notes, errors, cut=()):
@@ -119,8 +119,8 @@ def _header_md(result, graded, ignored, notes, errors, cut=()):
         if more > 0:
             parts.append(f"... and {more} more cells with errors.")
     if cut:
-        parts.append("*Some long messages were shortened (the page must stay under Gradescope's size "
-                     "limit): " + "; ".join(md.escape(c) for c in cut) + ".*")
+        parts.append(f"*Some long messages were shortened (to {OUTPUT_LIMIT:,} characters each at most, "
+                     "and the page to Gradescope's size limit): " + "; ".join(md.escape(c) for c in cut) + ".*")
     public = {}
     for c in result.checks:
         if not c.hidden:
