@@ -9,7 +9,7 @@ ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 ZIPS := $(foreach a,$(ASSIGNMENTS),dist/$(a)/autograder.zip)
 FRAMEWORK := $(shell find autograder -name '*.py' -o -name 'run_autograder' -o -name 'setup.sh' -o -name 'requirements.txt')
 
-.PHONY: test grade assign bench clean
+.PHONY: test grade assign bench clean gradescope-check
 .SECONDEXPANSION:
 
 $(STAMP): requirements.txt
@@ -32,6 +32,12 @@ grade: $(STAMP) $(if $(ASSIGNMENT),dist/$(ASSIGNMENT)/autograder.zip,$(ZIPS))
 
 bench: $(STAMP) $(ZIPS)
 	$(PY) bench/grade_throughput.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS))
+
+# The zip in real images: debootstrapped Debian 11 and 13 (root, network to Debian and PyPI, minutes)
+gradescope-check: $(STAMP)
+	@rm -f dist/gradescope-check/report.md
+	@NNKIT_IMAGE_CHECK=1 $(PY) -m pytest -q -p no:cacheprovider -rxX tests/test_gradescope_image.py; \
+		status=$$?; cat dist/gradescope-check/report.md 2>/dev/null; exit $$status
 
 clean:
 	rm -rf dist grades
