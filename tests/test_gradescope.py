@@ -29,9 +29,10 @@ def zip_python(tmp_path_factory, built):
     return venv / "bin" / "python"
 
 
-def run_autograder(zip_path, submission, python, tmp_path, metadata=None):
+def run_autograder(zip_path, submission, python, tmp_path, metadata=None, extra_env=None, expect_rc=0):
     """Lay out /autograder as Gradescope does (in a scratch folder) and run the zip's script.
-    `submission`: a file, or a folder whose files are all uploaded."""
+    `submission`: a file, or a folder whose files are all uploaded. With `expect_rc` other than
+    0, returns the finished process instead of results.json."""
     root = tmp_path / "autograder"
     (root / "submission").mkdir(parents=True)
     with zipfile.ZipFile(zip_path) as zf:
@@ -44,10 +45,30 @@ def run_autograder(zip_path, submission, python, tmp_path, metadata=None):
     else:
         shutil.copy(submission, root / "submission" / submission.name)
     (root / "submission_metadata.json").write_text(json.dumps(metadata or {}))
-    env = {"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root), "NNKIT_PYTHON": str(python)}
+    env = {"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root), "NNKIT_PYTHON": str(python), **(extra_env or {})}
     proc = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == expect_rc, proc.stderr[-2000:]
+    if expect_rc:
+        return proc, root
     return json.loads((root / "results" / "results.json").read_text())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox refuses only as root (it never runs student code as root)")
+def test_machinery_fault_is_not_a_score(built, zip_python, tmp_path):
+    """A sandbox that cannot run (root, no namespaces, a Python other users cannot read: forced
+    here with NNKIT_SANDBOX=uid-only and the test's 0700 venv) is tried twice, then no
+    results.json is written and the exit status is 1: Gradescope shows a failed run, not a 0."""
+    python_dir = os.path.realpath(os.path.dirname(os.path.dirname(zip_python)))
+    parts = python_dir.split("/")
+    if all(os.stat("/".join(parts[:i])).st_mode & 0o005 == 0o005 for i in range(2, len(parts) + 1)):
+        pytest.skip("the zip's Python is readable by every user here: the sandbox would not refuse")
+    a = ASSIGNMENTS[0]
+    proc, root = run_autograder(built / "dist" / a / "autograder.zip",
+                                built / "solutions" / a / "samples" / "reference.ipynb", zip_python, tmp_path,
+                                extra_env={"NNKIT_SANDBOX": "uid-only"}, expect_rc=1)
+    assert not (root / "results" / "results.json").exists()
+    assert "NOT GRADED: the grading machinery failed twice" in proc.stdout
+    assert "REFUSED" in proc.stdout and proc.stdout.count("graded reference.ipynb") == 2, proc.stdout[-2000:]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

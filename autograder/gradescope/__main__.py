@@ -2,8 +2,11 @@
 
 Picks the assignment's notebook among what was submitted in <root>/submission/ (notebooks, and
 zips that grader.export() makes), grades it with the bundle in <root>/source/ under limits that
-fit the container (see container.py), and writes <root>/results/results.json. Whatever goes
-wrong, a valid results.json is written, so students never see "the autograder failed".
+fit the container (see container.py), and writes <root>/results/results.json. Whatever the
+student's code does, a valid results.json is written. A fault of the machinery itself (the
+sandbox cannot start, an internal error) is tried once more; if it persists, no results.json is
+written and the exit status is 1: Gradescope then says that the autograder failed, which is
+true, instead of recording a score that nobody earned, and the instructor can regrade.
 run_autograder has already made everything under <root> but the submission unreadable to
 others (the student's code runs as another user).
 """
@@ -38,25 +41,32 @@ def main(root):
     except Exception:  # the zip's own limits are still a sound way to grade
         traceback.print_exc()
         box, limits = None, bundle.limits()
-    graded, ignored, notes, failed = None, [], [], False
-    try:
-        chosen, _, ignored = pick.choose(root / "submission", bundle.name, bundle.tests)
-        graded = chosen.shown
-        print(f"graded {graded}" + "".join(f"; ignored {n} ({why})" for n, why in ignored))
-        with tempfile.TemporaryDirectory() as tmp:
-            nb = Path(tmp) / "submission.ipynb"
-            nb.write_bytes(chosen.submission.read_bytes())
-            result = grade_notebook(bundle, nb, hide=[str(root)], limits=limits)
-        if not chosen.metadata_matches(bundle.name):
-            notes.append(f"This notebook's metadata says it is {chosen.metadata_names}, not "
-                         f"{bundle.name}: did you upload the right file?")
-    except (SubmissionError, NoNotebook) as exc:
-        result = SubmissionResult.not_graded(bundle, str(exc))
-    except Exception:
-        traceback.print_exc()
-        failed = True
-        result = SubmissionResult.not_graded(bundle, "the autograder hit an internal error; your "
-                                                     "instructor has the details")
+    graded, ignored, notes, fault = None, [], [], None
+    for attempt in range(2):
+        fault = None
+        try:
+            chosen, _, ignored = pick.choose(root / "submission", bundle.name, bundle.tests)
+            graded = chosen.shown
+            print(f"graded {graded}" + "".join(f"; ignored {n} ({why})" for n, why in ignored))
+            with tempfile.TemporaryDirectory() as tmp:
+                nb = Path(tmp) / "submission.ipynb"
+                nb.write_bytes(chosen.submission.read_bytes())
+                result = grade_notebook(bundle, nb, limits=limits)
+            if not chosen.metadata_matches(bundle.name):
+                notes.append(f"This notebook's metadata says it is {chosen.metadata_names}, not "
+                             f"{bundle.name}: did you upload the right file?")
+        except (SubmissionError, NoNotebook) as exc:
+            result = SubmissionResult.not_graded(bundle, str(exc))
+        except Exception as exc:  # MachineryFault, or a bug of ours: never the student's score
+            traceback.print_exc()
+            fault = f"{type(exc).__name__}: {exc}"
+            continue
+        break
+    if fault:
+        (results_dir / "results.json").unlink(missing_ok=True)
+        print(f"NOT GRADED: the grading machinery failed twice ({fault}); no score was recorded. "
+              "Regrade this submission once the cause is fixed.")
+        return 1
     results = to_gradescope(result, graded, ignored, notes + [limits_note(limits)])
     results["extra_data"]["limits"] = {"container": box and box.describe(), "memory_mb": limits.memory_mb,
                                        "disk_mb": limits.disk_mb, "call_seconds": limits.call_seconds,
@@ -64,7 +74,7 @@ def main(root):
                                        "total_seconds": limits.total_seconds}
     (results_dir / "results.json").write_text(json.dumps(results, indent=1))
     print(f"score {result.score:g} / {result.max_score:g} ({result.confinement or 'not run'})")
-    return 1 if failed else 0  # a fault of the machinery is never a grade: it exits non-zero
+    return 0
 
 
 if __name__ == "__main__":
