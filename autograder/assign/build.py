@@ -35,8 +35,10 @@ from autograder.run.sandbox import Limits, Sandbox
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "autograder"
 GRADESCOPE = PACKAGE / "gradescope"
-# the zip's limits: the sandbox's defaults, with the whole submission inside Gradescope's 10 minutes
-LIMITS = asdict(Limits(total_seconds=540))
+# the zip's limits, what `make grade` uses too: the whole submission inside Gradescope's default
+# container (10 minutes; 768 MB, of which the grader keeps 256 MB: see gradescope/container.py),
+# so that a submission that runs out scores the same here and there
+LIMITS = asdict(Limits(total_seconds=540, memory_mb=384, disk_mb=128))
 
 
 def otter_assign(master: Path, out: Path):

@@ -342,7 +342,7 @@ def main(argv=None):
     for name, help_ in (("call-seconds", "limit for one call of a student's function (default 20)"),
                         ("cell-seconds", "limit for one notebook cell (default 60)"),
                         ("total-seconds", "limit for a whole submission (default 540)"),
-                        ("memory-mb", "memory limit of a submission's process (default 2048)")):
+                        ("memory-mb", "memory limit of all a submission's processes together (default: the zip's, 384)")):
         parser.add_argument(f"--{name}", type=float, help=help_)
     args = parser.parse_args(argv)
     limits = {k: getattr(args, k) for k in ("call_seconds", "cell_seconds", "total_seconds", "memory_mb")
