@@ -18,6 +18,20 @@ SOLUTION = '''def double(x):
 '''
 
 
+CONFIG = """# ASSIGNMENT CONFIG
+name: {name}
+run_tests: false
+solutions_pdf: false
+check_all_cell: true
+generate: false
+tests:
+  ok_format: false
+  files: false
+export_cell:
+  pdf: false
+  instructions: Upload the zip file this cell makes to Gradescope."""
+
+
 def check(name, points, hidden=False, params="double", body=None):
     config = f'""" # BEGIN TEST CONFIG\npoints: {points}\n' + ("hidden: true\n" if hidden else "") + '""" # END TEST CONFIG\n'
     body = body or (f'    from nncheck import call, ref\n'
@@ -39,8 +53,9 @@ def question(name="q_double", checks=None, solution=SOLUTION, config=""):
 
 
 def write_master(tmp_path, cells, mistakes=None, name="tiny"):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_raw_cell(f"# ASSIGNMENT CONFIG\nname: {name}\n"),
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"display_name": "Python 3", "language": "python",
+                                                           "name": "python3"}, "language_info": {"name": "python"}})
+    nb.cells = [nbformat.v4.new_raw_cell(CONFIG.format(name=name)),
                 nbformat.v4.new_code_cell("import numpy as np")] + cells
     folder = tmp_path / name
     folder.mkdir()

@@ -136,8 +136,11 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None):
                     nncheck.grader_data_loads.clear()
                     passed, message = run_check(test, env)
                     if not passed:
+                        author = getattr(message, "traceback", "")
                         raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
-                                         f"({mode} mode):\n{message}")
+                                         f"({mode} mode):\n{message}"
+                                         + (f"\nThe test itself failed (students see only the line "
+                                            f"above):\n{author}" if author else ""))
                     if nncheck.grader_data_loads and not test["hidden"]:
                         raise SystemExit(f"{assignment}: public test {test['name']} reads grader-only "
                                          f"data {nncheck.grader_data_loads}: students do not have it")
