@@ -8,7 +8,7 @@ Reads the master (and its mistakes.py) only: no otter, no sandbox, a fraction of
   checks add up to it; the public checks carry 15-40% of the question's points.
 - unique_keys: a reference key (`ref.close/alt/value("key", ...)`) is recorded at one place only
   (two tests sharing a key silently overwrite each other's value).
-- parameters: every test parameter names a global of the notebook (or np, numpy).
+- parameters: every test parameter names a global of the notebook (or np, numpy, env).
 - functions_checked: every function a question's solution defines (names without a leading _)
   is a parameter of some check, so nothing of the contract goes ungraded.
 - hints_reached (a warning for now: the three first masters have hints no sample reaches): every
@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-KNOWN_PARAMETERS = {"np", "numpy"}  # what the engine provides besides the notebook's globals
+KNOWN_PARAMETERS = {"np", "numpy", "env"}  # what the engine provides besides the notebook's globals
 PUBLIC_SHARE = (0.15, 0.40)
 REFERENCE_METHODS = {"close", "alt", "value"}
 

@@ -190,7 +190,7 @@ def run_check(test, env):
     `.traceback` is for the author."""
     fn = _compile_test(test["source"], test.get("name", "test"))
     try:
-        kwargs = {p: env.get(p) for p in inspect.signature(fn).parameters}
+        kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
         with nncheck.values_shown(not test["hidden"]), warnings.catch_warnings():
             warnings.simplefilter("ignore", nncheck.StudentWarning)  # call_quietly still sees them
             fn(**kwargs)
