@@ -90,11 +90,14 @@ def build_otter_zip(a, root: Path, work: Path):
     for item in (ROOT / "solutions" / a).iterdir():
         if item.name != "samples" and item.is_file():
             shutil.copy(item, src / item.name)
-    shutil.copy(ROOT / "autograder" / "nncheck.py", src / "nncheck.py")
+    # otter's kernel has the grader-only data beside the notebook (the baseline trusts the
+    # kernel anyway): nncheck looks for it in the working folder
+    (src / "nncheck.py").write_text((ROOT / "autograder" / "nncheck.py").read_text().replace(
+        "GRADER_DATA_DIRS = []", 'GRADER_DATA_DIRS = ["."]', 1))
     with zipfile.ZipFile(root / "dist" / a / "autograder.zip") as zf:
         (src / "public_expected.npz").write_bytes(zf.read("expected.npz"))  # public AND hidden values
-        for name in zf.namelist():  # data files students get (files/ in our zip)
-            if name.startswith("files/") and not name.endswith("/"):
+        for name in zf.namelist():  # data files (files/ in our zip) and grader-only data
+            if name.startswith(("files/", "grader_data/")) and not name.endswith("/"):
                 (src / Path(name).name).write_bytes(zf.read(name))
     master = src / f"{a}.ipynb"
     nb = json.loads(master.read_text())

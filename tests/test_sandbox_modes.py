@@ -5,9 +5,8 @@ and the real hw1 zip: honest submissions (the reference, twice) beside hostile o
 honest part (the blank or the reference notebook) plus one attack of a class the issue names.
 The modes:
 - namespaces: root, bubblewrap (the normal case for `sudo make grade` and a privileged host);
-- landlock:   root, NNKIT_SANDBOX=landlock (no namespaces used);
 - docker:     root without CAP_SYS_ADMIN and with Docker's refusal of new namespaces
-              (tests/sandbox_env.py --docker), the most likely Gradescope case;
+              (tests/sandbox_env.py --docker), the most likely Gradescope case: Landlock;
 - user:       a plain user (nobody), with unprivileged user namespaces where the kernel allows.
 Modes that need root skip without it, with the reason.
 """

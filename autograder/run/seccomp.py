@@ -123,20 +123,3 @@ def install(program: bytes):
 
 def confine_student():
     install(build(STUDENT_DENY, allow_socket_families=()))
-
-
-if __name__ == "__main__":
-    # Emulate a Docker container's default confinement for tests:
-    #   python -m autograder.run.seccomp docker -- COMMAND...
-    # drops CAP_SYS_ADMIN from the bounding set (root keeps its other capabilities) and refuses
-    # new namespaces and mounts, as Docker's default seccomp profile does, then runs COMMAND.
-    import os
-    import sys
-    args = sys.argv[1:]
-    assert args[:2] == ["docker", "--"], "usage: python -m autograder.run.seccomp docker -- CMD..."
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_CAPBSET_DROP, CAP_SYS_ADMIN = 24, 21
-    if libc.prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0 and os.geteuid() == 0:
-        raise OSError(ctypes.get_errno(), "PR_CAPBSET_DROP")
-    install(build(DOCKER_DENY, allow_socket_families=None))
-    os.execvp(args[2], args[2:])
