@@ -9,7 +9,7 @@ ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 ZIPS := $(foreach a,$(ASSIGNMENTS),dist/$(a)/autograder.zip)
 FRAMEWORK := $(shell find autograder -name '*.py' -o -name 'run_autograder' -o -name 'setup.sh' -o -name 'requirements.txt')
 
-.PHONY: test grade assign bench clean gradescope-check
+.PHONY: test grade assign new bench clean gradescope-check
 .SECONDEXPANSION:
 
 $(STAMP): requirements.txt
@@ -25,6 +25,9 @@ dist/%/autograder.zip: solutions/$$*/$$*.ipynb $$(wildcard solutions/$$*/mistake
 
 assign: $(STAMP)
 	$(PY) -m autograder.assign.build $(ASSIGNMENT)
+
+new: $(STAMP)
+	$(PY) -m autograder.assign.new $(ASSIGNMENT)
 
 grade: $(STAMP) $(if $(ASSIGNMENT),dist/$(ASSIGNMENT)/autograder.zip,$(ZIPS))
 	$(PY) -m autograder.grade.cli $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \

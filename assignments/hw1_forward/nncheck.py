@@ -152,15 +152,18 @@ def _same(a, b):
 
 
 def call_unchanged(fn, *args, **kwargs):
-    """Like `call`, and fail if the function changed any of its array or dict arguments."""
+    """Like `call`, and fail if the function changed any of its array or dict arguments
+    (positional or keyword)."""
     before = [_snapshot(a) for a in args]
+    before_kw = {k: _snapshot(v) for k, v in kwargs.items()}
     out = call(fn, *args, **kwargs)
-    for i, (old, new) in enumerate(zip(before, args)):
-        if not _same(new, old):
-            raise CheckFailure(
-                f"{_name_of(fn)} modified its argument number {i + 1} in place. Functions must "
-                "not change their inputs: work on a copy (for example `x = x.copy()`) or build "
-                "a new array (`a = a + b` instead of `a += b`).")
+    changed = [f"argument number {i + 1}" for i, (old, new) in enumerate(zip(before, args)) if not _same(new, old)]
+    changed += [f"argument `{k}`" for k, old in before_kw.items() if not _same(kwargs[k], old)]
+    if changed:
+        raise CheckFailure(
+            f"{_name_of(fn)} modified its {changed[0]} in place. Functions must "
+            "not change their inputs: work on a copy (for example `x = x.copy()`) or build "
+            "a new array (`a = a + b` instead of `a += b`).")
     return out
 
 

@@ -1,5 +1,6 @@
 """make assign: from a master notebook to the student folder, the samples and the zip.
 
+0. The lint (lint.py) checks the master; a master with problems is not built.
 1. `otter assign` makes the student notebook and collects the master's tests.
 2. The solution (otter's autograder notebook) runs in the sandbox and every test runs against
    it with the reference in record mode: the values it produces become `expected.npz`. The
@@ -29,6 +30,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import nncheck
+from autograder.assign.lint import lint, load_mistakes
 from autograder.grade.engine import Bundle, StudentEnvironment, run_check
 from autograder.run.sandbox import Limits, Sandbox
 
@@ -136,8 +138,11 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None):
                     nncheck.grader_data_loads.clear()
                     passed, message = run_check(test, env)
                     if not passed:
+                        author = getattr(message, "traceback", "")
                         raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
-                                         f"({mode} mode):\n{message}")
+                                         f"({mode} mode):\n{message}"
+                                         + (f"\nThe test itself failed (students see only the line "
+                                            f"above):\n{author}" if author else ""))
                     if nncheck.grader_data_loads and not test["hidden"]:
                         raise SystemExit(f"{assignment}: public test {test['name']} reads grader-only "
                                          f"data {nncheck.grader_data_loads}: students do not have it")
@@ -146,15 +151,6 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None):
     hidden_tests = {t["name"] for t in tests if t["hidden"]}
     public_keys = {k for k, by in reference.recorded_by.items() if by not in hidden_tests}
     return reference, public_keys
-
-
-def load_mistakes(path: Path):
-    if not path.exists():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"mistakes_{path.parent.name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MISTAKES
 
 
 def apply_mistake(reference_nb, name, mistake):
@@ -229,6 +225,13 @@ def build(assignment: str, out_root: Path = ROOT):
     master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
     if not master.exists():
         raise SystemExit(f"no master notebook at {master}")
+    problems = lint(master)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise SystemExit(f"{assignment}: the lint found {len(errors)} problems (above); "
+                         "see docs/authoring.md, 'The lint'")
     out_root = Path(out_root)
     student_dir = out_root / "assignments" / assignment
     samples_dir = out_root / "solutions" / assignment / "samples"

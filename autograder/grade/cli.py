@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path, PurePosixPath
 
 import autograder  # noqa: F401
-from autograder.grade.engine import Bundle, SubmissionError, SubmissionResult, grade_notebook
+from autograder.grade.engine import Bundle, SubmissionError, SubmissionResult, author_errors, grade_notebook
 from autograder.run import confinement, sandbox
 from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
@@ -369,6 +369,9 @@ def main(argv=None):
                   "again to grade the rest.", file=sys.stderr)
             sys.exit(130)
         print_table(name, rows)
+        for test, trace in author_errors(result for _, result in rows).items():
+            print(f"  TEST ERROR in {test} (students read 'this check could not run'; fix the test):\n"
+                  + "\n".join("    " + line for line in trace.splitlines()), file=sys.stderr)
         for line in report_duplicates(rows):
             print(f"  note: {line}")
         print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, feedback in {out / 'feedback'}/")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import linecache
 import time
+import traceback
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +48,7 @@ class CheckResult:
     passed: bool
     message: str = ""
     seconds: float = 0.0
+    author_error: str = ""   # the test's own traceback when it could not run: for the instructor only
 
     @property
     def score(self):
@@ -163,10 +166,18 @@ class StudentEnvironment(dict):
         return default
 
 
-def _compile_test(source):
+class CouldNotRun(str):
+    """The polite line a student reads when a test could not run, carrying in `.traceback` what
+    its author needs (a typo in the test is the author's to fix, not the student's)."""
+    traceback = ""
+
+
+def _compile_test(source, name="test"):
     """The test function defined by one test's source (otter's exception-test format)."""
     ns = {}
-    exec(compile(source, "<test>", "exec"), ns)
+    filename = f"<test {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # lines in tracebacks
+    exec(compile(source, filename, "exec"), ns)
     funcs = [v for k, v in ns.items() if callable(v) and k.startswith("test")]
     if len(funcs) != 1:
         raise ValueError("a test source must define exactly one test function")
@@ -174,8 +185,10 @@ def _compile_test(source):
 
 
 def run_check(test, env):
-    """Run one test against the environment; returns (passed, message)."""
-    fn = _compile_test(test["source"])
+    """Run one test against the environment; returns (passed, message). When the test itself
+    fails (not the student's code, not an assertion), the message is a CouldNotRun whose
+    `.traceback` is for the author."""
+    fn = _compile_test(test["source"], test.get("name", "test"))
     try:
         kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
         with nncheck.values_shown(not test["hidden"]), warnings.catch_warnings():
@@ -189,8 +202,10 @@ def run_check(test, env):
     except MachineryFault:
         raise  # not the student's doing: the submission is not graded, never scored
     except Exception as exc:
-        return False, (f"this check could not run ({type(exc).__name__}); this is a problem in "
-                       "the autograder, not in your code: please tell your instructor.")
+        message = CouldNotRun(f"this check could not run ({type(exc).__name__}); this is a problem in "
+                              "the autograder, not in your code: please tell your instructor.")
+        message.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next))
+        return False, message
 
 
 def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
@@ -224,7 +239,8 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
                 passed, message = run_check(test, env)
             checks[i] = CheckResult(test["question"], test["name"], test["points"],
                                     test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
-                                    time.monotonic() - t0)
+                                    time.monotonic() - t0,
+                                    _bounded(getattr(message, "traceback", ""), MESSAGE_LIMIT))
         result.checks = [checks[i] for i in range(len(bundle.tests))]
         if not result.error:
             name_upstream_failures(bundle, result.checks)
@@ -242,6 +258,17 @@ def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
         nncheck.ref = saved_ref
     result.seconds = time.monotonic() - start
     return result
+
+
+def author_errors(results):
+    """{test name: traceback} of the tests that could not run (the author's to fix), once each,
+    from an iterable of SubmissionResults: for the instructor's log, never for students."""
+    errors = {}
+    for result in results:
+        for c in result.checks:
+            if c.author_error and c.name not in errors:
+                errors[c.name] = c.author_error
+    return errors
 
 
 def _parameters(source):
