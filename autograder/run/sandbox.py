@@ -562,6 +562,10 @@ def _write_back(target, value):
         for k in value:
             if k not in target:
                 target[k] = value[k]
+    elif isinstance(target, tuple) and isinstance(value, (tuple, list)) and len(target) == len(value):
+        for t, v in zip(target, value):  # a tuple cannot change, the arrays in it can
+            if isinstance(t, (np.ndarray, dict, list, tuple)):
+                _write_back(t, v)
     elif isinstance(target, list) and isinstance(value, list):
         if len(target) == len(value):
             for i, (t, v) in enumerate(zip(target, value)):
