@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 dist/%/autograder.zip: solutions/$$*/$$*.ipynb $$(wildcard solutions/$$*/mistakes.py) $(FRAMEWORK) | $(STAMP)
 	$(PY) -m autograder.assign.build $*
