@@ -654,7 +654,13 @@ class Batch:
         """The graded functions no other function of the reference calls, in test order,
         leaving out slow ones: breaking one costs exactly the checks that call it."""
         callers = {f: {g for g, names in self.uses.items() if f in names and g != f} for f in self.functions}
-        return [f for f in self.functions if not callers[f] and f not in self.slow]
+        return [f for f in self.functions if not callers[f] and f not in self.slow
+                and not self.long_limit(f)]
+
+    def long_limit(self, f):
+        """A function whose checks raise the call time limit (training): breaking it with an
+        infinite loop would cost that whole limit, however fast the reference is here."""
+        return any("time_limit(" in t["source"] and f in _test_params(t["source"]) for t in self.tests)
 
     def tests_of(self, *functions):
         return {t["name"] for t in self.tests if set(functions) & set(_test_params(t["source"]))}

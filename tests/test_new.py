@@ -59,9 +59,9 @@ def test_new_assign_and_grade_the_scaffold(project):
     assert scores == {"reference": 4.0, "blank": 0.0, "square_doubled": 0.0, "square_in_place": 0.0,
                       "correct_multiply": 4.0, "correct_np_square": 4.0, "correct_loops": 4.0,
                       "correct_copy_then_in_place": 4.0}
-    feedback = next((project / "grades" / "demo" / "feedback").glob("square_doubled*.results.json"))
-    outputs = [t["output"] for t in json.loads(feedback.read_text())["tests"]]
-    assert any("you returned 2 * x" in o for o in outputs)
+    feedback = next((project / "grades" / "demo" / "feedback").glob("square_doubled*.grade.json"))
+    outputs = [c["message"] for c in json.loads(feedback.read_text())["result"]["checks"]]
+    assert any("you returned 2 * x" in o for o in outputs), outputs
 
 
 def test_the_scaffold_passes_the_sample_tests(project):
