@@ -208,10 +208,9 @@ def run_check(test, env):
         return False, message
 
 
-def grade_cells(bundle: Bundle, cells, hide=(), limits=None):
-    """Run the checks of `bundle` against a notebook's code cells. (`hide` is accepted for old
-    callers and unused: the sandbox is an allow-list.) Raises MachineryFault when the grading
-    machinery fails: the caller reports the submission as not graded."""
+def grade_cells(bundle: Bundle, cells, limits=None):
+    """Run the checks of `bundle` against a notebook's code cells. Raises MachineryFault when
+    the grading machinery fails: the caller reports the submission as not graded."""
     result = SubmissionResult()
     start = time.monotonic()
     reference = nncheck.Reference.load(bundle.root / "expected.npz")
@@ -310,5 +309,5 @@ def name_upstream_failures(bundle, checks):
         check.message = f"{check.question} uses {what}: fix {those} first.\n{check.message}"
 
 
-def grade_notebook(bundle: Bundle, path, hide=(), limits=None):
-    return grade_cells(bundle, read_code_cells(path), hide=hide, limits=limits)
+def grade_notebook(bundle: Bundle, path, limits=None):
+    return grade_cells(bundle, read_code_cells(path), limits=limits)
