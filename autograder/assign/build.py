@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nncheck
 from autograder.assign.lint import lint, load_mistakes
+from autograder.assign.given import all_masters, describe, solutions_given
 from autograder.grade.engine import Bundle, StudentEnvironment, run_check
 from autograder.run.sandbox import Limits, Sandbox
 
@@ -284,6 +285,7 @@ def build(assignment: str, out_root: Path = ROOT):
         defines, uses = question_dependencies(json.loads(master.read_text()))
         build_zip(zip_path, tests, reference, files_dir, assignment,
                   extra={"defines": defines, "uses": uses})
+    print(describe(assignment, solutions_given(master, all_masters())))
     print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
           f"{sum(t['points'] for t in tests):g} points)")
 

@@ -74,6 +74,7 @@ class Master:
     globals: set[str]
     mistakes: dict | None          # None: no mistakes.py
     problems: list[Problem]        # found while reading
+    given: list[str] = field(default_factory=list)   # functions defined outside every question (handed out)
 
 
 def _source(cell):
@@ -123,7 +124,7 @@ def read_master(path: Path) -> Master:
     path = Path(path)
     name = path.stem
     nb = nbformat.read(str(path), as_version=4)
-    questions, names, problems = [], set(), []
+    questions, names, problems, given = [], set(), [], []
     question, in_tests = None, False
     for i, cell in enumerate(nb.cells):
         text = _source(cell)
@@ -164,8 +165,11 @@ def read_master(path: Path) -> Master:
                                     f"code cell does not parse: {exc}"))
             continue
         names |= _top_level_names(tree)
+        defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
         if question is not None:
-            question.defines += [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+            question.defines += defined
+        else:
+            given += defined
     mistakes_path = path.parent / "mistakes.py"
     mistakes = None
     if mistakes_path.exists():
@@ -173,7 +177,7 @@ def read_master(path: Path) -> Master:
             mistakes = load_mistakes(mistakes_path)
         except Exception as exc:  # the author's file: say what is wrong with it
             problems.append(Problem(name, "", "mistakes.py", f"cannot be loaded: {type(exc).__name__}: {exc}"))
-    return Master(name, questions, names, mistakes, problems)
+    return Master(name, questions, names, mistakes, problems, given)
 
 
 # ---------------------------------------------------------------- rules
