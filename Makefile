@@ -20,7 +20,8 @@ $(STAMP): requirements.txt
 test: $(STAMP)
 	$(PY) -m pytest -q --durations=15 tests
 
-dist/%/autograder.zip: solutions/$$*/$$*.ipynb $$(wildcard solutions/$$*/mistakes.py) $(FRAMEWORK) | $(STAMP)
+# everything of the master's folder but its generated samples: the notebook, mistakes.py, data files, grader_data/
+dist/%/autograder.zip: $$(shell find solutions/$$* -path solutions/$$*/samples -prune -o -type f -print) $(FRAMEWORK) | $(STAMP)
 	$(PY) -m autograder.assign.build $*
 
 assign: $(STAMP)
