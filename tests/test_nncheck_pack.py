@@ -10,24 +10,10 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
-from hypothesis.extra import numpy as hnp
 
 import nncheck
 
-NUMERIC_DTYPES = [np.dtype(t) for t in (
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "float32", "float64", "longdouble", "complex64", "complex128")]
-
-dtypes = st.sampled_from(NUMERIC_DTYPES)
-numpy_scalars = dtypes.flatmap(lambda dt: hnp.from_dtype(dt).map(lambda v: dt.type(v)))
-arrays = dtypes.flatmap(lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)))
-python_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.complex_numbers(),
-                           st.text(max_size=8))
-leaves = st.one_of(python_scalars, numpy_scalars, arrays)
-keys = st.one_of(st.text(max_size=5), st.integers(-5, 5))
-values = st.recursive(leaves, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple),
-    st.dictionaries(keys, inner, max_size=4)), max_leaves=12)
+from strategies import NUMERIC_DTYPES, numpy_scalars, values  # noqa: E402
 
 
 def assert_identical(got, sent):

@@ -183,6 +183,8 @@ def _as_array(got, what):
         if arr.dtype == object:
             raise CheckFailure(f"{what}: the result is not a numeric array (it has ragged or "
                                "mixed entries).")
+        if not np.issubdtype(arr.dtype, np.number) and arr.dtype != np.bool_:
+            raise CheckFailure(f"{what}: expected numbers, got an array of dtype {arr.dtype}.")
         return arr
     raise CheckFailure(f"{what}: expected a numpy array or a number, got {type(got).__name__}.")
 
@@ -252,10 +254,10 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
     """
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            raise CheckFailure(f"{what}: expected a dict with keys {sorted(expected)}, got {type(got).__name__}.")
-        missing = sorted(set(expected) - set(got))
+            raise CheckFailure(f"{what}: expected a dict with keys {sorted(expected, key=repr)}, got {type(got).__name__}.")
+        missing = sorted(set(expected) - set(got), key=repr)
         if missing:
-            raise CheckFailure(f"{what}: keys {missing} are missing (got keys {sorted(got)}).")
+            raise CheckFailure(f"{what}: keys {missing} are missing (got keys {sorted(got, key=repr)}).")
         for k in expected:
             alts = {c: v[k] for c, v in (alternatives or {}).items() if isinstance(v, dict) and k in v}
             assert_close(got[k], expected[k], f"{what}[{k!r}]", rtol=rtol, atol=atol, batch=batch,
@@ -280,8 +282,6 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
         hint = _shape_hint(a, e, batch, rtol, atol)
         raise CheckFailure(f"{what}: wrong shape: got {a.shape}, expected {e.shape}."
                            + (f"\n  Likely cause: {hint}" if hint else ""))
-    if not np.issubdtype(a.dtype, np.number) and a.dtype != np.bool_:
-        raise CheckFailure(f"{what}: expected numbers, got an array of dtype {a.dtype}.")
     if np.issubdtype(e.dtype, np.floating) and a.dtype != e.dtype and a.dtype.kind == "f":
         raise CheckFailure(f"{what}: wrong dtype: got {a.dtype}, expected {e.dtype} (keep float64).")
     bad = ~np.isfinite(a) if np.issubdtype(a.dtype, np.inexact) else np.zeros(a.shape, bool)
