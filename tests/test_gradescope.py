@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
+from venvs import cached_venv
 
 # Gradescope's results.json format (vendored from the project's shared specs)
 SCHEMA = json.loads((ROOT / "tests" / "specs" / "gradescope-results.schema.json").read_text())
@@ -20,13 +21,8 @@ SCHEMA = json.loads((ROOT / "tests" / "specs" / "gradescope-results.schema.json"
 @pytest.fixture(scope="module")
 def zip_python(tmp_path_factory, built):
     """A fresh virtual environment with only the zip's requirements.txt installed."""
-    venv = tmp_path_factory.mktemp("zip-venv")
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    reqs = tmp_path_factory.mktemp("reqs") / "requirements.txt"
-    reqs.write_bytes(zipfile.ZipFile(built / "dist" / ASSIGNMENTS[0] / "autograder.zip").read("requirements.txt"))
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "-r", str(reqs)],
-                   check=True, capture_output=True)
-    return venv / "bin" / "python"
+    reqs = zipfile.ZipFile(built / "dist" / ASSIGNMENTS[0] / "autograder.zip").read("requirements.txt")
+    return cached_venv("zip", reqs)
 
 
 def run_autograder(zip_path, submission, python, tmp_path, metadata=None, extra_env=None, expect_rc=0):

@@ -10,15 +10,12 @@ import zipfile
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
+from venvs import cached_venv
 
 
 @pytest.fixture(scope="module")
 def student_python(tmp_path_factory):
-    venv = tmp_path_factory.mktemp("student-venv")
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(ROOT / "student-requirements.txt")], check=True, capture_output=True)
-    return venv / "bin" / "python"
+    return cached_venv("student", (ROOT / "student-requirements.txt").read_bytes())
 
 
 def run_notebook(python, folder, name):
