@@ -9,7 +9,7 @@ ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 ZIPS := $(foreach a,$(ASSIGNMENTS),dist/$(a)/autograder.zip)
 FRAMEWORK := $(shell find autograder -name '*.py' -o -name 'run_autograder' -o -name 'setup.sh' -o -name 'requirements.txt')
 
-.PHONY: test grade assign new bench clean gradescope-check
+.PHONY: test test-slow grade assign new bench clean gradescope-check
 .SECONDEXPANSION:
 
 $(STAMP): requirements.txt
@@ -17,8 +17,12 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
+# make test: everything but the tests marked slow or browser (those: make test-slow; CI runs both)
 test: $(STAMP)
-	$(PY) -m pytest -q --durations=15 tests
+	$(PY) -m pytest -q -m "not slow and not browser" --durations=15 tests
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -rs -m "slow or browser" --durations=15 tests
 
 # everything of the master's folder but its generated samples: the notebook, mistakes.py, data files, grader_data/
 dist/%/autograder.zip: $$(shell find solutions/$$* -path solutions/$$*/samples -prune -o -type f -print) $(FRAMEWORK) | $(STAMP)

@@ -17,6 +17,12 @@ ASSIGNMENTS = [a for a in all_assignments()
                if not os.environ.get("NNKIT_ASSIGNMENTS") or a in os.environ["NNKIT_ASSIGNMENTS"].split(",")]
 
 
+def first_fast(names):
+    """`names` as parameters, all but the first marked slow: `make test` runs a long test on the
+    first assignment, `make test-slow` (which CI runs too) on the others."""
+    return [pytest.param(n, marks=() if i == 0 else pytest.mark.slow) for i, n in enumerate(names)]
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """{assignment: folder} of a fresh `make assign` output (assignments/, solutions/, dist/)."""

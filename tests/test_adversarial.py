@@ -32,7 +32,7 @@ import pytest
 
 import nncheck
 from autograder.grade.cli import grade_folder
-from conftest import ASSIGNMENTS, ROOT
+from conftest import ASSIGNMENTS, first_fast, ROOT
 
 LIMITS = {"call_seconds": 3, "cell_seconds": 5}
 TOKEN = f"nnadv{os.getpid()}x{int(time.time()) % 100000}"  # marks this run's files and processes
@@ -932,7 +932,7 @@ def test_whole_batch_is_fast(batch):
 # ------------------------------------------------------------------ separate runs
 
 @needs_root
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", first_fast(ASSIGNMENTS))
 def test_decompression_bomb_does_not_reach_the_grader(assignment, built, tmp_path):
     """11: graded functions write their own reply on the worker's pipe: a small .npz that
     inflates to 2.5 GB. The grader refuses it; its own memory stays small (measured in a
@@ -956,7 +956,7 @@ def test_decompression_bomb_does_not_reach_the_grader(assignment, built, tmp_pat
 
 
 @needs_root
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", first_fast(ASSIGNMENTS))
 def test_another_submission_cannot_tamper(assignment, built, tmp_path):
     """Two submissions graded at the same time: one plants modules in every other sandbox it
     can see. The other (the reference, which restarts once) still scores full marks."""
@@ -971,7 +971,7 @@ def test_another_submission_cannot_tamper(assignment, built, tmp_path):
 
 
 @needs_root
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", first_fast(ASSIGNMENTS))
 def test_gradescope_path(assignment, built, tmp_path):
     """The zip's run_autograder, as root, in a scratch /autograder tree: the reading and writing
     attacks on Gradescope's layout. results.json is the grader's, and leaks nothing."""

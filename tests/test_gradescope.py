@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ASSIGNMENTS, ROOT
+from conftest import ASSIGNMENTS, first_fast, ROOT
 from venvs import cached_venv
 
 # Gradescope's results.json format (vendored from the project's shared specs)
@@ -67,7 +67,7 @@ def test_machinery_fault_is_not_a_score(built, zip_python, tmp_path):
     assert "REFUSED" in proc.stdout and proc.stdout.count("graded reference.ipynb") == 2, proc.stdout[-2000:]
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", first_fast(ASSIGNMENTS))
 def test_zip_grades_samples_like_make_grade(assignment, built, graded_samples, zip_python, tmp_path):
     zip_path = built / "dist" / assignment / "autograder.zip"
     names = ["reference", "blank"] + sorted(k for k in graded_samples[assignment] if k not in ("reference", "blank", "__out__"))[:2]

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import ASSIGNMENTS, ROOT
+from conftest import ASSIGNMENTS, first_fast, ROOT
 from venvs import cached_venv
 
 
@@ -38,7 +38,7 @@ def outputs(cell):
     return "\n".join(text)
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", first_fast(ASSIGNMENTS))
 def test_filled_in_notebook_runs_checks_pass_and_exports(assignment, built, student_python, tmp_path):
     folder = tmp_path / assignment
     shutil.copytree(built / "assignments" / assignment, folder)
