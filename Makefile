@@ -19,7 +19,7 @@ $(STAMP): requirements.txt
 
 # make test: everything but the tests marked slow or browser (those: make test-slow; CI runs both)
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow and not browser" --durations=15 tests
+	$(PY) -m pytest -q -rs -m "not slow and not browser" --durations=15 tests
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -rs -m "slow or browser" --durations=15 tests
