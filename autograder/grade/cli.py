@@ -28,105 +28,10 @@ from autograder.run import confinement, sandbox
 from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
 from autograder.grade.report import write_report
-from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip, notebooks_in_zip
+from autograder.grade.submissions import (NoNotebook, Submission, find_submissions, notebook_in_zip, printable,
+                                          unique_names)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def find_submissions(path: Path, assignment: str, workdir: Path, prefix=""):
-    """Every submission under `path` (a folder, or a zip of a class), as Submission objects
-    named by their path below the root. A zip with exactly one notebook is one submission (the
-    zip grader.export() makes); any other zip is a class: a flat zip of notebooks, a folder per
-    student, or a Gradescope export."""
-    if path.is_file() and path.suffix == ".zip":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = zf.namelist()
-        except zipfile.BadZipFile:
-            return [Submission(prefix + path.name, path)]
-        if len(notebooks_in_zip(path)) == 1 and not any(n.endswith("submission_metadata.yml") for n in names):
-            return [Submission(prefix + path.name, path)]  # one student's grader.export() zip
-        target = workdir / f"unpacked-{len(list(workdir.glob('unpacked-*')))}"
-        _safe_extract(path, target)
-        return find_submissions(target, assignment, workdir, prefix)
-    if path.is_file():
-        return [Submission(prefix + path.name, path)]
-    if (path / "submission_metadata.yml").exists():
-        return _gradescope_export(path, assignment)
-    items = [i for i in sorted(path.iterdir()) if not i.name.startswith(".") and i.name != "__MACOSX"]
-    if len(items) == 1 and items[0].is_dir() and not prefix:
-        return find_submissions(items[0], assignment, workdir)  # a zip of one top folder
-    subs = []
-    for item in items:
-        if item.is_dir():
-            subs += _student_folder(item, assignment, workdir, prefix + item.name + "/")
-        else:  # anything else gets a row too: grade_one says why it is not a notebook
-            subs += find_submissions(item, assignment, workdir, prefix) if item.suffix == ".zip" else \
-                [Submission(prefix + item.name, item)]
-    return subs
-
-
-def _student_folder(folder: Path, assignment: str, workdir: Path, prefix: str):
-    """A folder of one student (or a nested group of folders): every file in it is graded."""
-    subs = []
-    for item in sorted(folder.rglob("*")):
-        rel = item.relative_to(folder)
-        if item.is_dir() or any(p.startswith(".") or p == "__MACOSX" for p in rel.parts):
-            continue
-        subs += find_submissions(item, assignment, workdir, prefix + str(rel.parent) + "/"
-                                 if str(rel.parent) != "." else prefix)
-    if not subs:
-        subs.append(Submission(prefix.rstrip("/"), folder))
-    return subs
-
-
-def _gradescope_export(folder: Path, assignment: str):
-    """A Gradescope "Export Submissions" folder: submission_<id>/ folders and a YAML index."""
-    people = _read_gradescope_metadata(folder / "submission_metadata.yml")
-    subs = []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        files = [f for f in sorted(sub.rglob("*")) if f.is_file()]
-        notebooks = [f for f in files if f.suffix == ".ipynb" and ".ipynb_checkpoints" not in f.parts]
-        zips = [f for f in files if f.suffix == ".zip"]
-        named = [f for f in notebooks if f.name == f"{assignment}.ipynb"]
-        if named or notebooks:
-            subs.append(Submission(sub.name, (named or notebooks)[0], people=people.get(sub.name, {})))
-        elif zips:
-            subs.append(Submission(sub.name, zips[0], people=people.get(sub.name, {})))
-        else:
-            subs.append(Submission(sub.name, sub, people=people.get(sub.name, {})))
-    return subs
-
-
-def _read_gradescope_metadata(path: Path):
-    """{submission folder: {"name", "email"}} from submission_metadata.yml (a tolerant reader
-    of the few fields we need; PyYAML is not required)."""
-    people, current = {}, None
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        m = re.match(r"^(\S[^:]*):\s*$", line)
-        if m:
-            current = m.group(1).strip().strip("'\"")
-            people[current] = {}
-            continue
-        m = re.match(r"^\s+-?\s*:?(name|email):\s*(.+)$", line)
-        if m and current is not None and m.group(1) not in people[current]:
-            people[current][m.group(1)] = m.group(2).strip().strip("'\"")
-    return people
-
-
-def _safe_extract(zip_path: Path, target: Path):
-    root = target.resolve()
-    with zipfile.ZipFile(zip_path) as zf:
-        for info in zf.infolist():
-            dest = (target / info.filename).resolve()
-            if not dest.is_relative_to(root) or dest == root or info.filename.endswith(".OTTER_LOG"):
-                continue
-            if info.is_dir():
-                dest.mkdir(parents=True, exist_ok=True)
-            else:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(dest, "wb") as out:
-                    shutil.copyfileobj(src, out)
 
 
 def _fingerprint(sub: Submission):
@@ -151,6 +56,8 @@ def grade_one(bundle_root: str, sub: Submission, limits: dict | None = None):
     {"fault": reason} when the grading machinery failed (never a grade)."""
     bundle = Bundle(bundle_root)
     try:
+        if sub.problem:
+            raise NoNotebook(sub.problem)
         if sub.source.is_dir():
             raise NoNotebook("the folder holds no notebook")
         if sub.source.suffix == ".zip":
@@ -195,7 +102,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         workdir = Path(tmp)
         bundle_root = unpack_bundle(zip_path, workdir)
         bundle = Bundle(bundle_root)
-        subs = find_submissions(submissions, assignment, workdir)
+        subs = unique_names(find_submissions(submissions, assignment, workdir))
         results, todo = {}, []
         for sub in subs:
             sub.fingerprint = _fingerprint(sub)
@@ -303,7 +210,7 @@ def _write_csv(path, bundle, rows):
                       [f"{result.score:g}", f"{result.max_score:g}", *(f"{qs.get(q, (0, 0))[0]:g}" for q in questions)])
             w.writerow([sub.name, *([sub.student] if with_student else []),
                         *([sub.people.get("name", ""), sub.people.get("email", "")] if with_people else []),
-                        *scores, result.error.replace("\n", " ")])
+                        *scores, printable(result.error.replace("\n", " "))])
     tmp.replace(path)
 
 
@@ -327,7 +234,7 @@ def print_table(assignment, rows):
     for sub, result in rows:
         qs = result.question_scores()
         cells = " ".join(f"{qs[q][0]:g}/{qs[q][1]:g}".rjust(10) for q in questions)
-        flag = f"  error: {result.error[:60]}" if result.error else ""
+        flag = f"  error: {printable(result.error[:60])}" if result.error else ""
         score = "not graded" if result.fault else f"{result.score:>5g}/{result.max_score:<5g}"
         print(f"  {sub.name:<{width}}  {score:>11}  {cells}{flag}")
 
@@ -358,7 +265,7 @@ def main(argv=None):
     if mode.weak or mode.name == "refused":
         print("WARNING: student code is NOT fully confined on this machine (see the line above).",
               file=sys.stderr)
-    not_graded = 0
+    not_graded = nothing = 0
     for name in assignments:
         subs = args.submissions or ROOT / "solutions" / name / "samples"
         out = args.out or ROOT / "grades" / name
@@ -368,6 +275,10 @@ def main(argv=None):
             print(f"\nInterrupted. Finished grades are in {out / 'grades.csv'}; run the same command "
                   "again to grade the rest.", file=sys.stderr)
             sys.exit(130)
+        if not rows:
+            print(f"{name}: no submissions found in {subs}", file=sys.stderr)
+            nothing += 1
+            continue
         print_table(name, rows)
         for test, trace in author_errors(result for _, result in rows).items():
             print(f"  TEST ERROR in {test} (students read 'this check could not run'; fix the test):\n"
@@ -382,6 +293,8 @@ def main(argv=None):
                   "see the error column. Run the same command again to grade them.", file=sys.stderr)
     if not_graded:
         sys.exit(3)
+    if nothing:
+        sys.exit(2)
 
 
 if __name__ == "__main__":

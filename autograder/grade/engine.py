@@ -137,13 +137,20 @@ def read_code_cells(path):
         raise SubmissionError("the file is not a text notebook (.ipynb)") from None
     except json.JSONDecodeError as exc:
         raise SubmissionError(f"the notebook file is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise SubmissionError("the notebook file is not a Jupyter notebook (JSON nested too deeply)") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise SubmissionError("the file is JSON but not a Jupyter notebook (no list of cells)")
     cells = []
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             src = cell.get("source", "")
-            cells.append("".join(src) if isinstance(src, list) else str(src))
+            if isinstance(src, list) and all(isinstance(line, str) for line in src):
+                src = "".join(src)
+            if not isinstance(src, str):
+                raise SubmissionError(f"code cell {i + 1} of the notebook is damaged (its source is not text): "
+                                      "open the notebook in Jupyter, save it and hand it in again")
+            cells.append(src)
     return cells
 
 

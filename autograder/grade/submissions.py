@@ -3,14 +3,27 @@
 A submission is an .ipynb, the .zip that `grader.export()` makes (a notebook, maybe a
 .OTTER_LOG, which is never unpickled: only the notebook is read), or a folder of a Gradescope
 "Export Submissions" zip (one folder per submission, with submission_metadata.yml at the top).
+
+What `make grade` is given (SUBMISSIONS=) is the instructor's: a folder, or a zip of the class
+(flat, a folder per student, or a Gradescope export), which is unpacked within a budget. Inside
+it, every file is one student's submission and gets a row of its own, named by its path below
+the root: a zip there is a student's export zip, never unpacked as a class, so nothing a student
+hands in can add, merge or replace another row.
 """
 from __future__ import annotations
 
+import sys
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 MAX_NOTEBOOK_BYTES = 50 * 2**20
+# what reading a damaged, encrypted or exotic zip member raises (a student's file, never a fault)
+UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, KeyError,
+                  ValueError, LookupError)
 
 
 class NoNotebook(Exception):
@@ -24,6 +37,7 @@ class Submission:
     member: str | None = None  # the notebook's path inside a zip
     people: dict = field(default_factory=dict)  # name / email when an export says so
     fingerprint: str = ""      # sha256 of the file (and member): equal files are reported
+    problem: str = ""          # why it cannot be graded, found while unpacking (a row says so)
 
     @property
     def student(self):
@@ -35,11 +49,18 @@ class Submission:
     def read_bytes(self) -> bytes:
         if self.member is None:
             return self.source.read_bytes()
-        with zipfile.ZipFile(self.source) as zf:
-            info = zf.getinfo(self.member)
-            if info.file_size > MAX_NOTEBOOK_BYTES:
-                raise NoNotebook(f"{self.member} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
-            return zf.read(self.member)
+        try:
+            with zipfile.ZipFile(self.source) as zf:
+                info = zf.getinfo(self.member)
+                if info.file_size > MAX_NOTEBOOK_BYTES:
+                    raise NoNotebook(f"{self.member} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+                with zf.open(info) as f:
+                    data = f.read(MAX_NOTEBOOK_BYTES + 1)   # a size field can lie
+                if len(data) > MAX_NOTEBOOK_BYTES:
+                    raise NoNotebook(f"{self.member} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+                return data
+        except UNREADABLE_ZIP as exc:
+            raise NoNotebook(f"the zip is damaged: {self.member} cannot be read ({type(exc).__name__})") from None
 
 
 def notebooks_in_zip(path: Path):
@@ -64,3 +85,198 @@ def notebook_in_zip(path: Path, assignment: str | None = None) -> str:
         raise NoNotebook("the zip holds no .ipynb notebook")
     preferred = [n for n in names if assignment and PurePosixPath(n).name == f"{assignment}.ipynb"]
     return sorted(preferred or names, key=lambda n: (n.count("/"), n))[0]
+
+
+# ------------------------------------------------------------------ finding the submissions
+
+# a class zip is unpacked within these bounds (a zip bomb must not fill the grader's disk)
+CLASS_ZIP_MAX_MEMBERS = 20_000
+CLASS_ZIP_MAX_BYTES = 4 * 2**30
+KEPT_SUFFIXES = {".ipynb": MAX_NOTEBOOK_BYTES, ".zip": 4 * MAX_NOTEBOOK_BYTES, ".yml": 2**24}
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (terminal escapes, bidi overrides) shown as
+    escapes: names and messages come from students and are printed to a terminal."""
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in str(text))
+
+
+def find_submissions(path: Path, assignment: str, workdir: Path) -> list[Submission]:
+    """Every submission in `path` (a folder, a class zip, one notebook or one export zip)."""
+    path = Path(path)
+    if path.is_file() and path.suffix == ".zip" and not _is_export_zip(path):
+        target = workdir / "class"
+        skipped = extract_class_zip(path, target)
+        subs = _in_folder(target, assignment, top=True)
+        return subs + [Submission(printable(f"{name} [left out of {path.name}]"), path, member=name,
+                                  problem=f"{name} was left out of {path.name}: {why}") for name, why in skipped]
+    if path.is_file():
+        return [Submission(printable(path.name), path)]
+    return _in_folder(path, assignment, top=True)
+
+
+def _is_export_zip(path: Path) -> bool:
+    """One student's zip (what grader.export() makes: one notebook and no export index)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return True   # graded as a submission: its row says it is not a valid zip
+    return (len([n for n in names if _is_notebook_name(n)]) <= 1
+            and not any(n.endswith("submission_metadata.yml") for n in names))
+
+
+def _is_notebook_name(name: str) -> bool:
+    return name.endswith(".ipynb") and "__MACOSX" not in name and ".ipynb_checkpoints" not in name
+
+
+def _hidden(parts) -> bool:
+    """Hidden files and macOS metadata (a ".." is not hidden: it is a path that climbs out)."""
+    return any((p.startswith(".") and p not in (".", "..")) or p == "__MACOSX" for p in parts)
+
+
+def _in_folder(folder: Path, assignment: str, top=False, prefix="") -> list[Submission]:
+    if (folder / "submission_metadata.yml").exists():
+        return _gradescope_export(folder, assignment)
+    items = [i for i in sorted(folder.iterdir()) if not _hidden([i.name]) and not i.is_symlink()]
+    if top and len(items) == 1 and items[0].is_dir():
+        return _in_folder(items[0], assignment, top=True)   # a zip of one top folder
+    subs = []
+    for item in items:
+        if item.is_dir():
+            subs += _student_folder(item, prefix + item.name + "/")
+        else:   # anything else gets a row too: grading says why it is not a notebook
+            subs.append(Submission(printable(prefix + item.name), item))
+    return subs
+
+
+def _student_folder(folder: Path, prefix: str) -> list[Submission]:
+    """A folder of one student (or a nested group of folders): every file in it is graded."""
+    subs = []
+    for item in sorted(folder.rglob("*")):
+        rel = item.relative_to(folder)
+        if item.is_dir() or item.is_symlink() or _hidden(rel.parts):
+            continue
+        subs.append(Submission(printable(prefix + rel.as_posix()), item))
+    if not subs:
+        subs.append(Submission(printable(prefix.rstrip("/")), folder))
+    return subs
+
+
+def _gradescope_export(folder: Path, assignment: str) -> list[Submission]:
+    """A Gradescope "Export Submissions" folder: submission_<id>/ folders and a YAML index."""
+    people = read_gradescope_metadata(folder / "submission_metadata.yml")
+    subs = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
+        files = [f for f in sorted(sub.rglob("*")) if f.is_file() and not f.is_symlink()]
+        notebooks = [f for f in files if f.suffix == ".ipynb" and ".ipynb_checkpoints" not in f.parts]
+        zips = [f for f in files if f.suffix == ".zip"]
+        named = [f for f in notebooks if f.name == f"{assignment}.ipynb"]
+        source = (named or notebooks or zips or [sub])[0]
+        subs.append(Submission(printable(sub.name), source, people=people.get(sub.name, {})))
+    return subs
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Gradescope writes its index from Ruby: tags such as !ruby/object are read as plain data."""
+
+
+def _plain(loader, suffix, node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_TolerantLoader.add_multi_constructor("!", _plain)
+_TolerantLoader.add_multi_constructor("tag:", _plain)
+
+
+def read_gradescope_metadata(path: Path) -> dict:
+    """{submission folder: {"name", "email", "sid"}} from submission_metadata.yml (the first
+    submitter's; group members are joined with "; ")."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), Loader=_TolerantLoader)
+    except yaml.YAMLError as exc:
+        print(f"warning: {path} could not be read ({exc}); rows will have no names", file=sys.stderr)
+        return {}
+    people = {}
+    for folder, entry in (data or {}).items() if isinstance(data, dict) else ():
+        if not isinstance(entry, dict):
+            continue
+        submitters = entry.get(":submitters") or entry.get("submitters") or []
+        found = {}
+        for person in submitters if isinstance(submitters, list) else []:
+            if not isinstance(person, dict):
+                continue
+            for field_ in ("name", "email", "sid"):
+                value = person.get(f":{field_}", person.get(field_))
+                if value not in (None, ""):
+                    found.setdefault(field_, []).append(str(value))
+        people[str(folder)] = {k: "; ".join(v) for k, v in found.items()}
+    return people
+
+
+def extract_class_zip(zip_path: Path, target: Path) -> list[tuple[str, str]]:
+    """Unpack a class zip into `target` (made even when nothing is extracted) within the
+    bounds above. Members whose path leaves `target`, that collide with another member, or that
+    exceed their size are left out; other kinds of file become empty placeholders (they still
+    get a row, which says they are not notebooks). Returns [(member, why it was left out)]."""
+    target.mkdir(parents=True, exist_ok=True)
+    root = target.resolve()
+    skipped, total = [], 0
+    try:
+        zf = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SystemExit(f"{zip_path} is not a zip archive that can be read ({type(exc).__name__})")
+    with zf:
+        members = zf.infolist()
+        if len(members) > CLASS_ZIP_MAX_MEMBERS:
+            raise SystemExit(f"{zip_path} holds {len(members)} files: more than the "
+                             f"{CLASS_ZIP_MAX_MEMBERS} a class zip may hold")
+        for info in members:
+            name = info.filename
+            parts = PurePosixPath(name).parts
+            if info.is_dir() or not parts or _hidden(parts) or name.endswith(".OTTER_LOG"):
+                continue
+            dest = (target / name).resolve()
+            if not dest.is_relative_to(root) or dest == root:
+                skipped.append((name, "its path leaves the zip's folder"))
+                continue
+            limit = KEPT_SUFFIXES.get(PurePosixPath(name).suffix.lower())
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if dest.exists():
+                    skipped.append((name, "another file of the zip has the same path"))
+                    continue
+                if limit is None:
+                    dest.write_bytes(b"")      # not a notebook: a row says so, its bytes are not needed
+                    continue
+                written = 0
+                with zf.open(info) as src, open(dest, "wb") as out:
+                    while block := src.read(1 << 20):
+                        written += len(block)
+                        total += len(block)
+                        if written > limit or total > CLASS_ZIP_MAX_BYTES:
+                            break
+                        out.write(block)
+                if written > limit:
+                    dest.unlink()
+                    skipped.append((name, f"larger than {limit // 2**20} MB"))
+                elif total > CLASS_ZIP_MAX_BYTES:
+                    dest.unlink()
+                    raise SystemExit(f"{zip_path} unpacks to more than {CLASS_ZIP_MAX_BYTES // 2**30} GB")
+            except (OSError,) + UNREADABLE_ZIP as exc:
+                skipped.append((name, f"it cannot be unpacked ({type(exc).__name__})"))
+    return skipped
+
+
+def unique_names(subs: list[Submission]) -> list[Submission]:
+    """Rows are keyed by name: a name met twice gets " (2)", " (3)" (never a merged row)."""
+    seen = {}
+    for sub in subs:
+        n = seen[sub.name] = seen.get(sub.name, 0) + 1
+        if n > 1:
+            sub.name = f"{sub.name} ({n})"
+    return subs

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from autograder.grade.submissions import MAX_NOTEBOOK_BYTES, NoNotebook, Submission
+from autograder.grade.submissions import MAX_NOTEBOOK_BYTES, UNREADABLE_ZIP, NoNotebook, Submission
 
 GIVEN = {"env", "np", "numpy"}  # test parameters that are not the student's
 
@@ -106,7 +106,8 @@ def _candidate(submission, shown, assignment, names):
         meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
         otter = meta.get("otter") if isinstance(meta.get("otter"), dict) else {}
         named = otter.get("assignment_name")
-    except (NoNotebook, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, OSError):
+    except (NoNotebook, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, OSError,
+            RecursionError) + UNREADABLE_ZIP:
         return Candidate(submission, shown, None, 0, readable=False)
     return Candidate(submission, shown, named if isinstance(named, str) else None,
                      len(filled_names(cells, names)))

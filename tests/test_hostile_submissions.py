@@ -1,0 +1,122 @@
+"""What a student hands in cannot add, merge or replace another row, stop the run, fill the
+grader's disk or write to the instructor's terminal (hostile-student findings, issue 9).
+
+Graded with make grade's command line on hw1, beside honest submissions:
+- a student's zip holding a second notebook named like a classmate's (the classmate keeps the
+  score), zips nested 60 deep, an empty zip, a zip whose members climb out with ../, a zip with
+  two members of the same path, a zip of hidden files only: each is one row of its own;
+- a notebook whose cell source is not text, JSON nested 100,000 deep, an export zip with a
+  corrupted member: a row with 0 and the reason, never "not graded" (no fault of the machinery);
+- a file name holding terminal escapes is printed escaped;
+- a class zip with a 300 MB member that is not a notebook and a 60 MB notebook: unpacked
+  within its budget, each with a row that says why it was not graded.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import ROOT
+
+A = "hw1_forward"
+
+
+def _grade(built, subs, out):
+    cmd = [sys.executable, "-m", "autograder.grade.cli", "--assignment", A, "--submissions", str(subs),
+           "--out", str(out), "--zip", str(built / "dist" / A / "autograder.zip"), "--jobs", "2"]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+
+
+def _rows(out):
+    return {r["submission"]: r for r in csv.DictReader(open(out / "grades.csv", encoding="utf-8"))}
+
+
+def _zip(path: Path, members: dict):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _nested(depth, inner: bytes):
+    data = inner
+    for i in range(depth):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr(f"level{i}.zip" if i else "hw1_forward.ipynb", data)
+        data = buf.getvalue()
+    return data
+
+
+def test_hostile_files_in_a_class_folder_get_their_own_rows(built, tmp_path):
+    samples = built / "solutions" / A / "samples"
+    reference, blank = (samples / "reference.ipynb").read_bytes(), (samples / "blank.ipynb").read_bytes()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "bob.ipynb").write_bytes(reference)
+    (subs / "carol.ipynb").write_bytes(blank)
+    _zip(subs / "alice.zip", {"alice.ipynb": blank, "bob.ipynb": blank})
+    (subs / "nested.zip").write_bytes(_nested(60, blank))
+    _zip(subs / "empty.zip", {})
+    _zip(subs / "climb.zip", {"../../x.ipynb": blank, "../bob.ipynb": blank})
+    _zip(subs / "twice.zip", {"a.ipynb": blank, "a.ipynb/b.ipynb": blank})
+    _zip(subs / "dots.zip", {".hidden/a.ipynb": blank, "__MACOSX/b.ipynb": blank})
+    nb = json.loads(blank)
+    first_code = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    nb["cells"][first_code]["source"] = ["x = 1\n", 7]
+    (subs / "bad_source.ipynb").write_text(json.dumps(nb))
+    (subs / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    crc = bytearray(_zip(tmp_path / "crc.zip", {"hw1_forward.ipynb": reference}).read_bytes())
+    crc[60] ^= 0xFF   # a byte of the deflated member: its CRC no longer matches
+    (subs / "crc.zip").write_bytes(bytes(crc))
+    (subs / "\x1b[2K\rmallory.ipynb").write_bytes(blank)
+
+    proc = _grade(built, subs, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = _rows(tmp_path / "out")
+    names = set(rows)
+    assert names == {"bob.ipynb", "carol.ipynb", "alice.zip", "nested.zip", "empty.zip", "climb.zip",
+                     "twice.zip", "dots.zip", "bad_source.ipynb", "deep.ipynb", "crc.zip",
+                     "\\x1b[2K\\rmallory.ipynb"}, names
+    assert rows["bob.ipynb"]["score"] == "28" and rows["carol.ipynb"]["score"] == "0"
+    for name, row in rows.items():
+        if name != "bob.ipynb":
+            assert row["score"] == "0", (name, row)
+        assert "not graded" not in row["error"], (name, row["error"])
+    assert "of the notebook is damaged" in rows["bad_source.ipynb"]["error"]
+    assert "nested too deeply" in rows["deep.ipynb"]["error"]
+    assert "damaged" in rows["crc.zip"]["error"] or "not valid JSON" in rows["crc.zip"]["error"], rows["crc.zip"]
+    assert "no .ipynb" in rows["empty.zip"]["error"]
+    assert "\x1b" not in proc.stdout + proc.stderr and "\\x1b[2K\\rmallory.ipynb" in proc.stdout
+    assert not (tmp_path / "x.ipynb").exists() and not (tmp_path / "subs" / "x.ipynb").exists()
+
+
+def test_a_class_zip_is_unpacked_within_its_budget(built, tmp_path):
+    samples = built / "solutions" / A / "samples"
+    reference = (samples / "reference.ipynb").read_bytes()
+    big = json.loads(reference)
+    big["metadata"]["padding"] = "x" * (60 * 2**20)
+    class_zip = tmp_path / "class.zip"
+    with zipfile.ZipFile(class_zip, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("dan.ipynb", reference)
+        zf.writestr("zeros.bin", b"\0" * (300 * 2**20))
+        zf.writestr("huge.ipynb", json.dumps(big))
+        zf.writestr("../escape.ipynb", reference)
+    assert class_zip.stat().st_size < 5 * 2**20
+    proc = _grade(built, class_zip, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = _rows(tmp_path / "out")
+    assert rows["dan.ipynb"]["score"] == "28"
+    assert "not a notebook" in rows["zeros.bin"]["error"]
+    left_out = {k: r for k, r in rows.items() if "left out of class.zip" in k}
+    assert len(left_out) == 2, rows.keys()
+    assert any("larger than 50 MB" in r["error"] for r in left_out.values())
+    assert any("leaves the zip's folder" in r["error"] for r in left_out.values())
+    assert all(r["score"] == "0" for r in left_out.values())
+    assert not (tmp_path / "escape.ipynb").exists()
