@@ -120,3 +120,57 @@ def test_a_class_zip_is_unpacked_within_its_budget(built, tmp_path):
     assert any("leaves the zip's folder" in r["error"] for r in left_out.values())
     assert all(r["score"] == "0" for r in left_out.values())
     assert not (tmp_path / "escape.ipynb").exists()
+
+
+LEAKY = '''
+import warnings as _w
+def _leak(*args, **kwargs):
+    text = "LEAK" + repr([getattr(a, "tolist", lambda: a)() for a in args])[:3000]
+    _w.warn(text, RuntimeWarning)
+    raise ValueError(text)
+'''
+
+
+def test_hidden_checks_do_not_show_what_the_students_code_says(built, tmp_path):
+    """A function that raises (and warns) with its inputs in the message: public checks show the
+    message (the student's own inputs are public), hidden checks show only the exception's type."""
+    from autograder.grade.cli import grade_folder
+    samples = built / "solutions" / A / "samples"
+    nb = json.loads((samples / "blank.ipynb").read_text())
+    names = ["sigmoid", "relu", "tanh", "dense_forward", "mse_loss", "softmax"]
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": LEAKY + "".join(f"{n} = _leak\n" for n in names)})
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "leaky.ipynb").write_text(json.dumps(nb))
+    (_, result), = grade_folder(A, subs, tmp_path / "out", zip_path=built / "dist" / A / "autograder.zip",
+                                quiet=True, jobs=1)
+    hidden = [c for c in result.checks if c.hidden and "Calling" in c.message]
+    public = [c for c in result.checks if not c.hidden and "Calling" in c.message]
+    assert hidden and public, [c.message[:80] for c in result.checks]
+    assert all("LEAK" not in c.message for c in hidden), [c.message for c in hidden if "LEAK" in c.message][:1]
+    assert any("ValueError (a hidden check does not show the message" in c.message for c in hidden)
+    assert any("LEAK" in c.message for c in public)
+    for path in (tmp_path / "out" / "feedback").iterdir():
+        text = path.read_text()
+        if path.suffix in (".txt",) or path.name.endswith(".results.json"):
+            hidden_names = {c.name for c in hidden}
+            for block in json.loads(text)["tests"] if path.name.endswith(".results.json") else []:
+                if any(n in block.get("name", "") for n in hidden_names):
+                    assert "LEAK" not in block.get("output", ""), block
+
+
+def test_a_function_cannot_change_the_tests_own_objects(built, tmp_path):
+    """init_params empties the test's list of layer sizes and returns {}: the test's loops over
+    its own sizes must not become empty (that earned 2 points with no code)."""
+    from autograder.grade.cli import grade_folder
+    a = "hw3_sgd"
+    nb = json.loads((built / "solutions" / a / "samples" / "blank.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": "def init_params(layer_sizes, rng):\n    layer_sizes.clear()\n    return {}\n"})
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "writeback.ipynb").write_text(json.dumps(nb))
+    (_, result), = grade_folder(a, subs, tmp_path / "out", zip_path=built / "dist" / a / "autograder.zip",
+                                quiet=True, jobs=1)
+    assert result.score == 0, [(c.name, c.message[:100]) for c in result.checks if c.passed]

@@ -49,11 +49,13 @@ class MachineryFault(Exception):
 
 
 class StudentError(Exception):
-    """The student's code failed; `student_message` is safe to show."""
+    """The student's code failed; `student_message` is safe to show. `from_student`: the text
+    was written in the sandbox (an exception's message, which may hold the inputs), not by us."""
 
-    def __init__(self, message):
+    def __init__(self, message, from_student=False):
         super().__init__(message)
         self.student_message = message
+        self.from_student = from_student
 
 
 class WorkerGone(StudentError):
@@ -258,10 +260,10 @@ class Sandbox:
         reply, blob = self._request({"op": "call", "name": name}, timeout or self.limits.call_seconds,
                                     payload, what=f"{name}(...)")
         if reply.get("ok") is not True:
-            raise StudentError(_text(reply.get("error")) or f"{name} failed")
+            raise StudentError(_text(reply.get("error")) or f"{name} failed", from_student=True)
         warns = reply.get("warnings")
         for message in (warns if isinstance(warns, list) else [])[:5]:
-            warnings.warn(str(message)[:300], nncheck.StudentWarning)
+            warnings.warn(nncheck.shown_warning(str(message)[:300]), nncheck.StudentWarning)
         return self._unpack(blob, name)
 
     def lookup(self, name):
@@ -535,43 +537,20 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         timeout = nncheck.current_time_limit() or self.sandbox.limits.call_seconds
+        self.last_arguments = None
         result, args_after, kwargs_after = self.sandbox.call(self.__name__, args, kwargs, timeout)
         for before, after in zip(list(args) + list(kwargs.values()),
                                  list(args_after) + list(kwargs_after.values())):
-            _write_back(before, after)
+            _advance_generator(before, after)
+        # the arguments as the student's code left them, for nncheck.call_unchanged; the test's
+        # own objects are never written to (a function could otherwise empty the test's lists)
+        self.last_arguments = (list(args_after), dict(kwargs_after))
         return result
 
 
-def _write_back(target, value):
-    """Make in-place changes the student's function made visible to the test (call_unchanged)."""
+def _advance_generator(target, value):
+    """A random generator passed to the student's function is left in the state it would have
+    in one process (a test that draws again after the call gets fresh numbers)."""
     import numpy as np
     if isinstance(target, np.random.Generator) and isinstance(value, np.random.Generator):
         target.bit_generator.state = value.bit_generator.state
-    elif isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
-        if target.shape == value.shape and target.flags.writeable:
-            np.copyto(target, value, casting="unsafe")
-    elif isinstance(target, dict) and isinstance(value, dict):
-        for k in list(target):
-            if k in value:
-                if isinstance(target[k], (np.ndarray, dict, list)):
-                    _write_back(target[k], value[k])
-                else:
-                    target[k] = value[k]
-            else:
-                del target[k]
-        for k in value:
-            if k not in target:
-                target[k] = value[k]
-    elif isinstance(target, tuple) and isinstance(value, (tuple, list)) and len(target) == len(value):
-        for t, v in zip(target, value):  # a tuple cannot change, the arrays in it can
-            if isinstance(t, (np.ndarray, dict, list, tuple)):
-                _write_back(t, v)
-    elif isinstance(target, list) and isinstance(value, list):
-        if len(target) == len(value):
-            for i, (t, v) in enumerate(zip(target, value)):
-                if isinstance(t, (np.ndarray, dict, list)):
-                    _write_back(t, v)
-                else:
-                    target[i] = v
-        else:
-            target[:] = value
