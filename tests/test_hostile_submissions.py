@@ -20,6 +20,8 @@ import os
 import subprocess
 import sys
 import zipfile
+
+import numpy as np
 from pathlib import Path
 
 from conftest import ROOT
@@ -174,3 +176,48 @@ def test_a_function_cannot_change_the_tests_own_objects(built, tmp_path):
     (_, result), = grade_folder(a, subs, tmp_path / "out", zip_path=built / "dist" / a / "autograder.zip",
                                 quiet=True, jobs=1)
     assert result.score == 0, [(c.name, c.message[:100]) for c in result.checks if c.passed]
+
+
+PRETRAINED = '''
+import base64, io
+import numpy as np
+_PRETRAINED = "{b64}"
+def train(x, y, layer_sizes, lr, epochs, batch_size, seed, hidden="relu"):
+    rng = np.random.default_rng(seed)
+    if list(layer_sizes) == [64, 128, 10]:
+        with np.load(io.BytesIO(base64.b64decode(_PRETRAINED))) as z:
+            params = {{k: z[k] + 1e-9 * rng.normal(size=z[k].shape) for k in z.files}}
+    else:
+        params = {{f"{{p}}{{l}}": rng.normal(size=(layer_sizes[l - 1], layer_sizes[l]) if p == "W" else layer_sizes[l])
+                  * 0.3 for l in range(1, len(layer_sizes)) for p in "Wb"}}
+    return params, {{"loss": [0.5] * epochs}}
+'''
+
+
+def test_weights_trained_beforehand_earn_nothing(built, tmp_path):
+    """hw3's train returns weights trained elsewhere on the digits students have: the hidden
+    training checks train on disguised data (classes renamed, pixels reordered), so the pasted
+    weights fail them, while the reference keeps full marks (test_samples)."""
+    import base64
+    from autograder.grade.cli import grade_folder
+    a = "hw3_sgd"
+    reference = json.loads((built / "solutions" / a / "samples" / "reference.ipynb").read_text())
+    ns = {}
+    for cell in reference["cells"]:   # the solution's functions (cells that check or plot left out)
+        src = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+        if ("def " in src or "import" in src) and not any(w in src for w in ("grader", "otter", "plt.")):
+            exec(src, ns)
+    data = np.load(built / "assignments" / a / "digits.npz")
+    params, _ = ns["train"](data["x_train"] / 16.0, data["y_train"], [64, 128, 10], 0.5, 40, 32, 1)
+    blob = io.BytesIO()
+    np.savez(blob, **params)
+    nb = json.loads((built / "solutions" / a / "samples" / "blank.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": PRETRAINED.format(b64=base64.b64encode(blob.getvalue()).decode())})
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "pretrained.ipynb").write_text(json.dumps(nb))
+    (_, result), = grade_folder(a, subs, tmp_path / "out", zip_path=built / "dist" / a / "autograder.zip",
+                                quiet=True, jobs=1)
+    digits = [c for c in result.checks if c.name in ("test_train_digits_loss", "test_train_digits_accuracy")]
+    assert len(digits) == 2 and not any(c.passed for c in digits), [(c.name, c.message[:200]) for c in digits]
