@@ -6,6 +6,8 @@ A submission is an .ipynb, the .zip that `grader.export()` makes (a notebook, ma
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -64,3 +66,13 @@ def notebook_in_zip(path: Path, assignment: str | None = None) -> str:
         raise NoNotebook("the zip holds no .ipynb notebook")
     preferred = [n for n in names if assignment and PurePosixPath(n).name == f"{assignment}.ipynb"]
     return sorted(preferred or names, key=lambda n: (n.count("/"), n))[0]
+
+
+def feedback_file(name: str, suffix: str) -> str:
+    """The file name in feedback/ of submission `name`'s `suffix` (.txt, .results.json,
+    .grade.json): the name with anything but letters, digits and ._- replaced; a name that
+    changed gets a short hash, so that "a/b.ipynb" and "a_b.ipynb" do not share a file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    if safe != name:
+        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
+    return safe + suffix
