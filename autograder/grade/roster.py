@@ -133,7 +133,8 @@ def read_roster(path) -> Roster:
     first_col, last_col = _column(headers, FIRST_HEADERS), _column(headers, LAST_HEADERS)
     role_col = _column(headers, ["role"])
     students, seen = [], {}
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num
         values = {k: (v or "").strip() for k, v in row.items() if k is not None and isinstance(v, (str, type(None)))}
         if not any(values.values()):
             continue
