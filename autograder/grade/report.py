@@ -31,8 +31,9 @@ from nncheck import STUB_MARK
 from autograder.grade.submissions import feedback_file
 
 TOP_SLOWEST = 10
-MESSAGE_CHARS = 300
+MESSAGE_CHARS = 400
 GROUP_EXAMPLES = 8   # submissions named in a failure group before "and N more"
+DETAILS = 3          # messages shown under a failure group's cause
 
 # Files of the report's folder linked at the top of the page, when they exist when the report
 # is written: (file name, what it is). Write a file before the report to have it linked.
@@ -169,48 +170,67 @@ def is_stub(message: str) -> bool:
     return STUB_MARK in (message or "")
 
 
-def cause(message: str) -> tuple[str, bool]:
-    """(the cause a failed check's message names, whether it is a known one).
+_HINT = re.compile(r"^Likely cause\b[^:]*:\s*")
+_VALUES = re.compile(r"^(got|expected)\s")
+
+
+def cause(message: str) -> tuple[str, bool, str]:
+    """(the cause a failed check's message names, whether it is a known one, a detail to show
+    with it: the message's first line, or the hint when the cause is the first line).
 
     In order: an earlier question's function that fails ("q_forward uses your dense_forward,
     which fails q_dense: fix that first"), a warning or an exception of the student's code
-    (its first line), the "Likely cause:" hint that fired, a message of the test's own (the
-    first line). A plain comparison with no hint ("values differ in 3 of 20 entries") is not
-    a known cause: it is named by its kind (wrong values, wrong shape)."""
+    (its first line), the "Likely cause:" hint that fired, a comparison's explanation on a
+    line of its own, a message of the test's own (its first line). A plain comparison with no
+    hint ("values differ in 3 of 20 entries") is not a known cause: it is named by its kind
+    (wrong values, wrong shape)."""
     lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
     if not lines:
-        return "(no message)", False
+        return "(no message)", False, ""
     if _UPSTREAM.match(lines[0]):
-        return lines[0].rstrip("."), True
+        rest = "\n".join(lines[1:])
+        return lines[0].rstrip("."), True, headline(rest) if rest else ""
     first = headline(message)
+    hints = [_HINT.sub("", line) for line in lines if _HINT.match(line)]
     if " raised a warning: " in first or first.startswith("Calling "):
-        return first, True
-    for line in lines:
-        if line.startswith("Likely cause:"):
-            return line.removeprefix("Likely cause:").strip(), True
+        return first, True, hints[0] if hints else ""
+    if hints:
+        return hints[0], True, first
     m = _GENERIC.search(first)
     if m:
+        extra = [line for line in lines[1:] if not _VALUES.match(line) and not _HINT.match(line)
+                 and not line.startswith("[...")]
+        if extra:
+            return extra[0], True, first
         kind = m.group(1)
         if kind.startswith("wrong shape"):
-            return "wrong shape (no known mistake recognised)", False
+            return "wrong shape (no known mistake recognised)", False, first
         if kind.startswith("wrong dtype") or kind.startswith("expected numbers"):
-            return "wrong type of result (no known mistake recognised)", False
+            return "wrong type of result (no known mistake recognised)", False, first
         if kind.startswith("contains"):
-            return "non-finite values (no known mistake recognised)", False
-        return "wrong values (no known mistake recognised)", False
-    return first, True
+            return "non-finite values (no known mistake recognised)", False, first
+        return "wrong values (no known mistake recognised)", False, first
+    return first, True, ""
 
 
 def _cause_key(text):
-    """Causes that differ only in numbers (a batch size, a shape) are one cause."""
-    return _NUMBER.sub("#", text)
+    """Causes that differ only in numbers (a batch size, a shape) are one cause; a test's own
+    message ("train on 300 digits ...: the loss did not go down ...") is keyed by what follows
+    its subject, so that one finding on several inputs is one cause."""
+    text = _NUMBER.sub("#", text)
+    subject, sep, finding = text.partition(": ")
+    if sep and not _UPSTREAM.match(text) and " raised a warning" not in subject and not subject.startswith("Calling ") \
+            and len(finding) > 40:
+        return finding
+    return text
 
 
 def failure_groups(rows):
     """The failed checks of the graded submissions, per question and cause.
 
     Returns {question: {"stubs": [submission names with an unfilled stub in the question],
-    "groups": [{"cause", "known", "example", "submissions", "checks": {check: hidden}}]}},
+    "groups": [{"cause", "known", "details": [what the messages add to the cause, each once],
+    "submissions": [names], "rows": [Submission], "checks": {check: hidden}}]}},
     groups by number of submissions, most first. A submission counts once per cause of a
     question; when one of its failed checks names a known cause, its checks of that question
     with no known cause are left out (they are the same mistake seen from another input).
@@ -229,12 +249,13 @@ def failure_groups(rows):
                 entry["stubs"].append(sub.name)
                 failed = [c for c in failed if not is_stub(c.message)]
             named = [(c, *cause(c.message)) for c in failed]
-            if any(known for _, _, known in named):
+            if any(known for _, _, known, _ in named):
                 named = [n for n in named if n[2]]
-            for c, text, known in named:
+            for c, text, known, detail in named:
                 g = entry["groups"].setdefault(_cause_key(text), {
-                    "cause": text, "known": known, "example": headline(c.message), "submissions": [],
-                    "checks": {}, "rows": []})
+                    "cause": text, "known": known, "details": [], "submissions": [], "checks": {}, "rows": []})
+                if detail and _cause_key(detail) not in {_cause_key(d) for d in g["details"]}:
+                    g["details"].append(detail)
                 if sub.name not in g["submissions"]:
                     g["submissions"].append(sub.name)
                     g["rows"].append(sub)
@@ -512,7 +533,10 @@ def _failures(s, folder):
                             else _e(sub.name) for sub in g["rows"][:GROUP_EXAMPLES])
             more = len(g["rows"]) - GROUP_EXAMPLES
             cause_html = (f"<b>{_e(_clip(g['cause']))}</b>" if g["known"] else f"<span>{_e(g['cause'])}</span>")
-            example = "" if g["example"] == g["cause"] else f'<br><span class="msg muted">{_e(_clip(g["example"]))}</span>'
+            shown = g["details"][:DETAILS]
+            example = "".join(f'<br><span class="msg muted">{_e(_clip(d))}</span>' for d in shown)
+            if len(g["details"]) > DETAILS:
+                example += f'<br><span class="muted">({len(g["details"]) - DETAILS} more messages)</span>'
             out.append(f'<tr><td class="n">{len(g["submissions"])}</td><td>{cause_html}{example}</td>'
                        f'<td>{checks}</td><td>{who}{f" and {more} more" if more > 0 else ""}</td></tr>')
         out.append("</tbody></table>")
