@@ -53,6 +53,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sa
 h1{font-size:1.6em;margin-bottom:.2em} h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d0d7de;
 padding-bottom:.2em} h3{font-size:1.05em;margin:1.4em 0 .3em} .sub{color:#59636e;margin-top:0}
 nav.links a{margin-right:1.2em} a{color:#2f6fb3}
+.note{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.4em .8em;overflow-wrap:anywhere}
 .cards{display:flex;flex-wrap:wrap;gap:.8em;margin:1.2em 0}
 .card{border:1px solid #d0d7de;border-radius:8px;padding:.6em 1em;min-width:8em}
 .card b{display:block;font-size:1.4em} .card span{color:#59636e;font-size:.85em}
