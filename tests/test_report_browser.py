@@ -84,6 +84,7 @@ def _open(browser, path, width=1280, height=900):
 
 
 def _shot(page, name, full_page=True):
+    name = name.replace("report-roster", f"report-{A}-roster")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=full_page)
 

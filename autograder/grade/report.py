@@ -79,7 +79,7 @@ tr.partial td.score,td.partial{background:#fff4d6}
 tr.missing td{color:#59636e;font-style:italic}
 .tag{display:inline-block;border-radius:4px;padding:0 .35em;font-size:.8em;border:1px solid #d0d7de;font-style:normal}
 .tag.missing{background:#f6f8fa} .tag.ng{background:#fde8e7;color:#b42318}
-.filter{margin:.6em 0} .filter input{font:inherit;padding:.25em .5em;width:18em;max-width:100%}
+.filter{margin:.6em 0} .filter input{font:inherit;padding:.25em .5em;width:24em;max-width:100%}
 .legend span{display:inline-block;margin-right:1em}
 table.groups th:nth-child(2){width:46%} table.groups td:nth-child(4){min-width:11em;overflow-wrap:normal;word-break:break-word}
 .legend i{display:inline-block;width:.9em;height:.9em;vertical-align:middle;margin-right:.3em;border:1px solid #d0d7de}
