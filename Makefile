@@ -36,7 +36,8 @@ new: $(STAMP)
 
 grade: $(STAMP) $(if $(ASSIGNMENT),dist/$(ASSIGNMENT)/autograder.zip,$(ZIPS))
 	$(PY) -m autograder.grade.cli $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
-		$(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(JOBS),--jobs $(JOBS))
+		$(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(ROSTER),--roster "$(ROSTER)")
 
 bench: $(STAMP) $(ZIPS)
 	$(PY) bench/grade_throughput.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS))

@@ -3,6 +3,7 @@ one mistake, and one file that cannot be graded."""
 import html
 import re
 import shutil
+from urllib.parse import unquote
 
 import pytest
 
@@ -31,11 +32,12 @@ def section(text, start_id, end_id):
 
 
 def test_report_is_one_self_contained_file(report):
+    """It works offline from disk: no external resource, the script inline, links relative."""
     path, text, _ = report
     assert path.name == "report.html" and path.exists()
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
-    assert "<script" not in text.lower() and "<link" not in text.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|file:)?//""", text, re.I)
+    assert not re.search(r"<script[^>]*\bsrc", text, re.I) and "<link" not in text.lower()
     assert not list(path.parent.glob("*.png"))  # no side files
 
 
@@ -59,26 +61,47 @@ def test_every_question_with_its_mean_and_pass_rate(report):
         mean = sum(r.question_scores()[q][0] for _, r in rows.values()) / n
         full = sum(r.question_scores()[q][0] >= total for _, r in rows.values())
         assert f'<td class="n">{total:g}</td><td class="n">{mean:.2f}</td>' in row
-        assert row.rstrip("</td></tr>").endswith(f"{100 * full / n:.0f}%")
+        assert f"{100 * full / n:.0f}%</td><td><svg" in row
+        # the distribution: one bar per possible score, its tooltip the number of submissions
+        counts = re.findall(r"<title>(\d+) points: (\d+) submissions?</title>", row)
+        assert len(counts) == int(total) + 1
+        assert {int(p): int(k) for p, k in counts} == {
+            p: sum(r.question_scores()[q][0] == p for _, r in rows.values()) for p in range(int(total) + 1)}
 
 
-def test_most_frequent_failure_message_of_a_known_mistake(report):
+def _group_rows(failures, question):
+    """The rows of one question's failure table: [(count, row html)]."""
+    part = failures[failures.index(f'id="fail-{question}"'):]
+    part = part[:part.index("</table>")] if "</table>" in part else ""
+    return [(int(re.match(r'<td class="n">(\d+)</td>', r).group(1)), r) for r in part.split("<tr>")[2:]]
+
+
+def test_failures_grouped_by_question_and_cause(report):
     _, text, rows = report
     failures = section(text, "failures", "slowest")
-    table_rows = failures.split("<tr>")[2:]  # [0] preamble, [1] header
-    # the three copies of mse_no_half fail the same checks with the same messages: the top rows
+    # three students make the same mistake: one row of the q_mse table, with the hint that fired
     failed = [c for c in rows["mse_no_half"][1].checks if not c.passed]
     assert failed and all(c.question == "q_mse" for c in failed)
-    top = table_rows[:len(failed)]
-    for check in failed:
-        first_line = check.message.splitlines()[0].strip()
-        (row,) = [r for r in top if f"<code>{check.name}</code>" in r]
-        assert first_line.replace("`", "") in html.unescape(row).replace("`", "")
-        assert row.startswith('<td class="n">3</td>')
-        assert "mse_no_half.ipynb" in row
-    # a message that only introduces the next line is shown with it
+    hint = [line for line in failed[0].message.splitlines() if "Likely cause:" in line][0]
+    hint = hint.split("Likely cause:")[1].strip()
+    (count, row), = [(k, r) for k, r in _group_rows(failures, "q_mse") if html.escape(hint, quote=True) in r]
+    assert count == 3
+    assert all(f"mse_no_half{s}.ipynb" in row for s in ("", "_2", "_3"))
+    assert all(f"<code>{c.name}</code>" in row for c in failed)
+    # the functions of q_dense that fail are the cause named in q_forward, once per submission
+    (count, row), = [(k, r) for k, r in _group_rows(failures, "q_forward")
+                     if "q_forward uses your dense_forward, which fails q_dense: fix that first" in r]
+    assert count == 2 and "dense_no_bias.ipynb" in row and "dense_bias_wrong_axis.ipynb" in row
+    # a student's exception is its own cause, its first line joined to the one it introduces
     (dense,) = [c for c in rows["dense_bias_wrong_axis"][1].checks if c.name == "test_dense_public"]
     assert headline(dense.message).startswith("Calling dense_forward failed: ValueError")
+    assert any("Calling dense_forward failed: ValueError" in r and "dense_bias_wrong_axis.ipynb" in r
+               for _, r in _group_rows(failures, "q_dense"))
+    # unfilled stubs are counted apart, never a failure row
+    assert "blank.ipynb" not in "".join(r for q in rows["reference"][1].question_scores()
+                                        for _, r in _group_rows(failures, q))
+    stubs = re.findall(r'<p class="muted stubs">(\d+) submissions? left a stub of this question unfilled: ([^<]*)</p>', failures)
+    assert stubs and all(k == "1" and "blank.ipynb" in who for k, who in stubs)
     # the submission that could not be graded does not flood the table with "not graded"
     assert "not graded" not in failures
 
@@ -98,7 +121,7 @@ def test_submissions_with_errors_are_listed(report):
     _, text, rows = report
     _, broken = rows["not_a_notebook"]
     assert broken.error
-    errors = text[text.index('id="errors"'):]
+    errors = section(text, "errors", "all")
     assert "not_a_notebook.ipynb" in errors
     assert "not valid JSON" in broken.error and "not valid JSON" in errors
     assert "reference.ipynb" not in errors.split("<details>")[0]
@@ -115,5 +138,27 @@ def test_empty_folder_and_html_escaping(tmp_path, report):
         if not c.passed:
             c.message = "<script>alert('x')</script> & friends"
     text = write_report(tmp_path / "r.html", A, [(sub, result)]).read_text()
-    assert "<script>" not in text and "<img src=x" not in text
+    assert "<script>alert" not in text and "<img src=x" not in text
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; friends" in text
+
+
+def test_every_row_links_its_feedback_and_the_page_links_grades_csv(report):
+    path, text, rows = report
+    table = text[text.index('id="all-table"'):]
+    body = table[table.index("<tbody>"):table.index("</tbody>")]
+    trs = body.split("<tr ")[1:]
+    assert len(trs) == len(rows)
+    for tr in trs:
+        hrefs = re.findall(r'href="([^"]+)"', tr)
+        assert [h[h.index(".ipynb") + 6:] for h in hrefs] == [".txt", ".results.json", ".grade.json"], tr
+        for href in hrefs:
+            assert href.startswith("feedback/") and (path.parent / unquote(href)).is_file(), href
+    assert '<a href="grades.csv">' in text and (path.parent / "grades.csv").is_file()
+
+
+def test_zero_and_partial_scores_are_marked(report):
+    _, text, rows = report
+    table = text[text.index('id="all-table"'):]
+    for name, (sub, r) in rows.items():
+        tr = re.search(rf'<tr class="([^"]*)" data-name="{re.escape(sub.name.lower())}', table).group(1)
+        assert tr == ("zero" if r.score == 0 else "partial" if r.score < r.max_score else ""), name

@@ -27,9 +27,11 @@ from autograder.grade.engine import Bundle, SubmissionError, SubmissionResult, a
 from autograder.run import confinement, sandbox
 from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
+from autograder.grade.gradebook import remove_gradebooks, write_gradebooks
 from autograder.grade.report import write_report
-from autograder.grade.submissions import (NoNotebook, Submission, find_submissions, notebook_in_zip, printable,
-                                          unique_names)
+from autograder.grade.roster import RosterError, match_roster, read_roster, students_from_submitters
+from autograder.grade.submissions import (NoNotebook, Submission, feedback_file, find_submissions, notebook_in_zip,
+                                          printable, unique_names)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,13 +44,6 @@ def _fingerprint(sub: Submission):
                 h.update(block)
     h.update((sub.member or "").encode())
     return h.hexdigest()
-
-
-def _safe_name(name):
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    if safe != name:  # "a/b.ipynb" and "a_b.ipynb" must not share a feedback file
-        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
-    return safe
 
 
 def grade_one(bundle_root: str, sub: Submission, limits: dict | None = None):
@@ -86,9 +81,14 @@ def unpack_bundle(zip_path: Path, workdir: Path) -> Path:
 
 
 def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_path=None, quiet=False,
-                 limits=None):
+                 limits=None, roster=None):
     """Grade every submission under `submissions`; `limits` overrides the zip's time and memory
-    limits ({"call_seconds", "cell_seconds", "total_seconds", "memory_mb"})."""
+    limits ({"call_seconds", "cell_seconds", "total_seconds", "memory_mb"}); `roster` (a CSV
+    path or [Student]) is the class: its students who did not submit get a row "missing", and
+    out_dir gets gradebook files for Canvas and Moodle (also made, without the missing, from a
+    Gradescope export's submitters when there is no roster)."""
+    if roster is not None and not isinstance(roster, list):
+        roster = read_roster(roster)
     zip_path = zip_path or ROOT / "dist" / assignment / "autograder.zip"
     if not zip_path.exists():
         raise SystemExit(f"{zip_path} does not exist: run `make assign` first")
@@ -130,12 +130,36 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
             for folder in shared:
                 shutil.rmtree(folder, ignore_errors=True)
             rows = [results[s.name] for s in subs if s.name in results]
-            _write_csv(out_dir / "grades.csv", bundle, rows)
+            matching = _class_of(rows, roster)
+            missing = matching.missing if matching else []
+            _write_csv(out_dir / "grades.csv", bundle, rows, missing)
+            notes = list(matching.notes) if matching else []
+            if matching and matching.students:
+                notes += write_gradebooks(out_dir, assignment, matching, bundle_max(bundle))
+            else:
+                remove_gradebooks(out_dir)
+            if not quiet:
+                for line in ([f"missing ({len(missing)}): " + ", ".join(f"{st.id} ({st.name})" if st.name else st.id
+                                                                        for st in missing)] if missing else []) + notes:
+                    print(f"  {assignment}: {line}", file=sys.stderr)
             try:
-                write_report(out_dir / "report.html", assignment, rows)
+                write_report(out_dir / "report.html", assignment, rows, missing=missing, notes=notes)
             except Exception as exc:  # grades.csv is on disk already; the report is a convenience
                 print(f"report.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
     return rows
+
+
+def bundle_max(bundle):
+    return sum(bundle.max_points().values())
+
+
+def _class_of(rows, roster):
+    """The roster matched to the rows; without a roster, the submitters a Gradescope export
+    names (no one is missing then); None when neither says who the students are."""
+    if roster is not None:
+        return match_roster(rows, roster)
+    students = students_from_submitters(rows)
+    return match_roster(rows, students, from_roster=False) if students else None
 
 
 RETRIES = 2  # a machinery fault is graded again in a fresh pool this many times
@@ -180,7 +204,7 @@ def _progress(total, quiet):
 def _feedback_path(feedback_dir, sub, suffix):
     """feedback/<submission name><suffix>: .txt (what the student sees), .results.json
     (Gradescope's format), .grade.json (the full result, and the key for re-runs)."""
-    return feedback_dir / f"{_safe_name(sub.name)}{suffix}"
+    return feedback_dir / feedback_file(sub.name, suffix)
 
 
 def _save_feedback(feedback_dir, sub, key, result):
@@ -192,25 +216,35 @@ def _save_feedback(feedback_dir, sub, key, result):
     tmp.replace(final)
 
 
-def _write_csv(path, bundle, rows):
-    """grades.csv: one row per submission. A row that was not graded (the machinery failed)
-    has empty scores and says why in `error`. The `student` column appears when the layout
-    names students apart from the file (a folder per student, an export)."""
+def _write_csv(path, bundle, rows, missing=()):
+    """grades.csv: one row per submission, then one per roster student with no submission.
+    A row that was not graded (the machinery failed) has empty scores, status "not graded" and
+    says why in `error`; a missing student's row has no submission, empty scores and status
+    "missing" (never a 0: whether missing work scores 0 is the instructor's policy). Optional
+    columns: `student` when the layout names students apart from the file (a folder per
+    student, an export), `student_id` with a roster, `name` and `email` when known."""
     questions = list(bundle.max_points())
-    with_people = any(sub.people for sub, _ in rows)
+    with_people = any(sub.people for sub, _ in rows) or bool(missing)
+    with_id = any(sub.people.get("id") for sub, _ in rows) or bool(missing)
     with_student = any(sub.student != PurePosixPath(sub.name).stem for sub, _ in rows)
+    header = ["submission", *(["student"] if with_student else []), *(["student_id"] if with_id else []),
+              *(["name", "email"] if with_people else []), "score", "max_score", *questions, "status", "error"]
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["submission", *(["student"] if with_student else []),
-                    *(["name", "email"] if with_people else []), "score", "max_score", *questions, "error"])
+        w = csv.DictWriter(f, fieldnames=header, extrasaction="ignore", restval="")
+        w.writeheader()
         for sub, result in rows:
             qs = result.question_scores()
-            scores = ([""] * (2 + len(questions)) if result.fault else
-                      [f"{result.score:g}", f"{result.max_score:g}", *(f"{qs.get(q, (0, 0))[0]:g}" for q in questions)])
-            w.writerow([sub.name, *([sub.student] if with_student else []),
-                        *([sub.people.get("name", ""), sub.people.get("email", "")] if with_people else []),
-                        *scores, printable(result.error.replace("\n", " "))])
+            row = {"submission": sub.name, "student": sub.student, "student_id": sub.people.get("id", ""),
+                   "name": sub.people.get("name", ""), "email": sub.people.get("email", ""),
+                   "status": "not graded" if result.fault else "graded",
+                   "error": printable(result.error.replace("\n", " "))}
+            if not result.fault:
+                row.update({"score": f"{result.score:g}", "max_score": f"{result.max_score:g}",
+                            **{q: f"{qs.get(q, (0, 0))[0]:g}" for q in questions}})
+            w.writerow(row)
+        for st in missing:
+            w.writerow({"student_id": st.id, "name": st.name, "email": st.email, "status": "missing"})
     tmp.replace(path)
 
 
@@ -246,6 +280,8 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, help="default: grades/<assignment>")
     parser.add_argument("--jobs", type=int, default=None, help="parallel submissions (default: cores)")
     parser.add_argument("--zip", type=Path, help="default: dist/<assignment>/autograder.zip")
+    parser.add_argument("--roster", type=Path, help="a CSV of the class (student id, name, email): who did not "
+                        "submit, and gradebook files for Canvas and Moodle")
     for name, help_ in (("call-seconds", "limit for one call of a student's function (default 20)"),
                         ("cell-seconds", "limit for one notebook cell (default 60)"),
                         ("total-seconds", "limit for a whole submission (default 540)"),
@@ -258,6 +294,13 @@ def main(argv=None):
         limits["memory_mb"] = int(limits["memory_mb"])
     if args.submissions and not args.assignment:
         parser.error("--submissions needs --assignment")
+    roster = None
+    if args.roster:
+        try:
+            roster = read_roster(args.roster)
+        except RosterError as exc:
+            print(f"roster: {exc}", file=sys.stderr)
+            sys.exit(2)
     assignments = [args.assignment] if args.assignment else sorted(
         p.parent.name for p in (ROOT / "solutions").glob("*/samples"))
     mode = confinement.detect()
@@ -270,7 +313,7 @@ def main(argv=None):
         subs = args.submissions or ROOT / "solutions" / name / "samples"
         out = args.out or ROOT / "grades" / name
         try:
-            rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip, limits=limits)
+            rows = grade_folder(name, subs, out, jobs=args.jobs, zip_path=args.zip, limits=limits, roster=roster)
         except KeyboardInterrupt:
             print(f"\nInterrupted. Finished grades are in {out / 'grades.csv'}; run the same command "
                   "again to grade the rest.", file=sys.stderr)

@@ -12,6 +12,8 @@ hands in can add, merge or replace another row.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import sys
 import zipfile
 import zlib
@@ -194,8 +196,9 @@ _TolerantLoader.add_multi_constructor("tag:", _plain)
 
 
 def read_gradescope_metadata(path: Path) -> dict:
-    """{submission folder: {"name", "email", "sid"}} from submission_metadata.yml (the first
-    submitter's; group members are joined with "; ")."""
+    """{submission folder: {"name", "email", "sid", "submitters": [{"name", "sid", "email"}]}}
+    from an export's submission_metadata.yml ("name", "email" and "sid" are the first
+    submitter's; the file also holds Gradescope's results and history, which are not read)."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), Loader=_TolerantLoader)
     except yaml.YAMLError as exc:
@@ -206,15 +209,15 @@ def read_gradescope_metadata(path: Path) -> dict:
         if not isinstance(entry, dict):
             continue
         submitters = entry.get(":submitters") or entry.get("submitters") or []
-        found = {}
+        found = []
         for person in submitters if isinstance(submitters, list) else []:
-            if not isinstance(person, dict):
-                continue
-            for field_ in ("name", "email", "sid"):
-                value = person.get(f":{field_}", person.get(field_))
-                if value not in (None, ""):
-                    found.setdefault(field_, []).append(str(value))
-        people[str(folder)] = {k: "; ".join(v) for k, v in found.items()}
+            if isinstance(person, dict):
+                found.append({f: str(person.get(f":{f}", person.get(f))) for f in ("name", "email", "sid")
+                              if person.get(f":{f}", person.get(f)) not in (None, "")})
+        meta = dict(found[0]) if found else {}
+        if found:
+            meta["submitters"] = found
+        people[str(folder)] = meta
     return people
 
 
@@ -280,3 +283,13 @@ def unique_names(subs: list[Submission]) -> list[Submission]:
         if n > 1:
             sub.name = f"{sub.name} ({n})"
     return subs
+
+
+def feedback_file(name: str, suffix: str) -> str:
+    """The file name in feedback/ of submission `name`'s `suffix` (.txt, .results.json,
+    .grade.json): the name with anything but letters, digits and ._- replaced; a name that
+    changed gets a short hash, so that "a/b.ipynb" and "a_b.ipynb" do not share a file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    if safe != name:
+        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
+    return safe + suffix
