@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from autograder.grade.cli import _write_csv
-from autograder.grade.submissions import read_gradescope_metadata as _read_gradescope_metadata
+from autograder.grade.export_index import read_gradescope_metadata as _read_gradescope_metadata
 from autograder.grade.engine import CheckResult, SubmissionResult
 from autograder.grade.gradebook import CANVAS, MOODLE, write_gradebooks
 from autograder.grade.roster import RosterError, match_roster, read_roster, students_from_submitters

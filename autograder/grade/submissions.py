@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import yaml
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 # what reading a damaged, encrypted or exotic zip member raises (a student's file, never a fault)
@@ -167,6 +165,7 @@ def _student_folder(folder: Path, prefix: str) -> list[Submission]:
 
 def _gradescope_export(folder: Path, assignment: str) -> list[Submission]:
     """A Gradescope "Export Submissions" folder: submission_<id>/ folders and a YAML index."""
+    from autograder.grade.export_index import read_gradescope_metadata   # PyYAML: not in the zip
     people = read_gradescope_metadata(folder / "submission_metadata.yml")
     subs = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
@@ -177,48 +176,6 @@ def _gradescope_export(folder: Path, assignment: str) -> list[Submission]:
         source = (named or notebooks or zips or [sub])[0]
         subs.append(Submission(printable(sub.name), source, people=people.get(sub.name, {})))
     return subs
-
-
-class _TolerantLoader(yaml.SafeLoader):
-    """Gradescope writes its index from Ruby: tags such as !ruby/object are read as plain data."""
-
-
-def _plain(loader, suffix, node):
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_TolerantLoader.add_multi_constructor("!", _plain)
-_TolerantLoader.add_multi_constructor("tag:", _plain)
-
-
-def read_gradescope_metadata(path: Path) -> dict:
-    """{submission folder: {"name", "email", "sid", "submitters": [{"name", "sid", "email"}]}}
-    from an export's submission_metadata.yml ("name", "email" and "sid" are the first
-    submitter's; the file also holds Gradescope's results and history, which are not read)."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), Loader=_TolerantLoader)
-    except yaml.YAMLError as exc:
-        print(f"warning: {path} could not be read ({exc}); rows will have no names", file=sys.stderr)
-        return {}
-    people = {}
-    for folder, entry in (data or {}).items() if isinstance(data, dict) else ():
-        if not isinstance(entry, dict):
-            continue
-        submitters = entry.get(":submitters") or entry.get("submitters") or []
-        found = []
-        for person in submitters if isinstance(submitters, list) else []:
-            if isinstance(person, dict):
-                found.append({f: str(person.get(f":{f}", person.get(f))) for f in ("name", "email", "sid")
-                              if person.get(f":{f}", person.get(f)) not in (None, "")})
-        meta = dict(found[0]) if found else {}
-        if found:
-            meta["submitters"] = found
-        people[str(folder)] = meta
-    return people
 
 
 def extract_class_zip(zip_path: Path, target: Path) -> list[tuple[str, str]]:
