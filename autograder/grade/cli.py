@@ -28,6 +28,7 @@ from autograder.run import confinement, sandbox
 from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
 from autograder.grade.report import write_report
+from autograder.grade import variants
 from autograder.grade.submissions import NoNotebook, Submission, notebook_in_zip, notebooks_in_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,8 @@ def _gradescope_export(folder: Path, assignment: str):
 
 
 def _read_gradescope_metadata(path: Path):
-    """{submission folder: {"name", "email"}} from submission_metadata.yml (a tolerant reader
+    """{submission folder: {"name", "email", "emails"}} from submission_metadata.yml (the first
+    submitter's name and e-mail, every submitter's e-mail; a tolerant reader
     of the few fields we need; PyYAML is not required)."""
     people, current = {}, None
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -109,8 +111,11 @@ def _read_gradescope_metadata(path: Path):
             people[current] = {}
             continue
         m = re.match(r"^\s+-?\s*:?(name|email):\s*(.+)$", line)
-        if m and current is not None and m.group(1) not in people[current]:
-            people[current][m.group(1)] = m.group(2).strip().strip("'\"")
+        if m and current is not None:
+            value = m.group(2).strip().strip("'\"")
+            if m.group(1) == "email":  # every submitter's: a group's variant is the group's
+                people[current].setdefault("emails", []).append(value)
+            people[current].setdefault(m.group(1), value)
     return people
 
 
@@ -160,9 +165,10 @@ def grade_one(bundle_root: str, sub: Submission, limits: dict | None = None):
         with tempfile.TemporaryDirectory() as tmp:
             nb = Path(tmp) / "submission.ipynb"
             nb.write_bytes(sub.read_bytes())
-            result = grade_notebook(bundle, nb, limits=bundle.limits(**(limits or {})))
+            result = grade_notebook(bundle, nb, limits=bundle.limits(**(limits or {})), variant=sub.variant)
     except (SubmissionError, NoNotebook) as exc:
         result = SubmissionResult.not_graded(bundle, str(exc))
+        result.variant = sub.variant
     except MachineryFault as exc:
         return {"fault": str(exc)}
     except OSError as exc:  # a full disk or a vanished file on the grader's side
@@ -199,7 +205,8 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         results, todo = {}, []
         for sub in subs:
             sub.fingerprint = _fingerprint(sub)
-            key = f"{zip_hash}:{sub.fingerprint}"
+            sub.variant = variants.choose(variants.local_identity(sub), bundle.name, bundle.variants)
+            key = f"{zip_hash}:{sub.fingerprint}:v{sub.variant}"
             cached = _feedback_path(feedback_dir, sub, ".grade.json")
             if cached.exists():
                 data = json.loads(cached.read_text())
@@ -218,6 +225,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 todo = _grade_pool(bundle_root, todo, limits, jobs, feedback_dir, results, faults, progress)
             for sub, key in todo:  # still failing after the retries: a row that says so
                 results[sub.name] = (sub, SubmissionResult.not_graded(bundle, faults[sub.name], fault=True))
+                results[sub.name][1].variant = sub.variant
         finally:
             progress.close()
             for folder in shared:
@@ -288,7 +296,8 @@ def _save_feedback(feedback_dir, sub, key, result):
 def _write_csv(path, bundle, rows):
     """grades.csv: one row per submission. A row that was not graded (the machinery failed)
     has empty scores and says why in `error`. The `student` column appears when the layout
-    names students apart from the file (a folder per student, an export)."""
+    names students apart from the file (a folder per student, an export). `variant` is the
+    variant of the hidden checks the submission was graded with (see grade/variants.py)."""
     questions = list(bundle.max_points())
     with_people = any(sub.people for sub, _ in rows)
     with_student = any(sub.student != PurePosixPath(sub.name).stem for sub, _ in rows)
@@ -296,14 +305,14 @@ def _write_csv(path, bundle, rows):
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["submission", *(["student"] if with_student else []),
-                    *(["name", "email"] if with_people else []), "score", "max_score", *questions, "error"])
+                    *(["name", "email"] if with_people else []), "score", "max_score", *questions, "variant", "error"])
         for sub, result in rows:
             qs = result.question_scores()
             scores = ([""] * (2 + len(questions)) if result.fault else
                       [f"{result.score:g}", f"{result.max_score:g}", *(f"{qs.get(q, (0, 0))[0]:g}" for q in questions)])
             w.writerow([sub.name, *([sub.student] if with_student else []),
                         *([sub.people.get("name", ""), sub.people.get("email", "")] if with_people else []),
-                        *scores, result.error.replace("\n", " ")])
+                        *scores, result.variant, result.error.replace("\n", " ")])
     tmp.replace(path)
 
 

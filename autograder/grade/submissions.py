@@ -24,6 +24,7 @@ class Submission:
     member: str | None = None  # the notebook's path inside a zip
     people: dict = field(default_factory=dict)  # name / email when an export says so
     fingerprint: str = ""      # sha256 of the file (and member): equal files are reported
+    variant: int = 0           # the variant of the hidden checks it gets (grade/variants.py)
 
     @property
     def student(self):
