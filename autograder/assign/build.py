@@ -81,15 +81,12 @@ def _without_our_config(master_nb):
 
 
 def otter_assign(master: Path, out: Path):
-    """`otter assign` on the master, minus our own config keys: a copy of the master (and
-    links to the files next to it) in a scratch folder is what otter reads."""
+    """`otter assign` on the master, minus our own config keys: a copy of the master's folder
+    (without its samples; otter resolves links, so these are copies) is what otter reads."""
     otter = Path(sys.executable).with_name("otter")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / master.parent.name
-        folder.mkdir()
-        for item in master.parent.iterdir():
-            if item.name != master.name:
-                (folder / item.name).symlink_to(item.resolve())
+        shutil.copytree(master.parent, folder, ignore=shutil.ignore_patterns("samples", "__pycache__"))
         copy_path = folder / master.name
         write_json(copy_path, _without_our_config(json.loads(master.read_text(encoding="utf-8"))))
         proc = subprocess.run([str(otter), "assign", str(copy_path), str(out)], capture_output=True, text=True)
