@@ -268,7 +268,7 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
             add(expected, "expected.npz")
             for f in sorted(PACKAGE.rglob("*.py")):
                 rel = f.relative_to(PACKAGE)
-                if rel.parts[0] in ("assign",):
+                if rel.parts[0] in ("assign", "similarity"):  # the instructor's tools only
                     continue
                 add(f, f"autograder/{rel.as_posix()}")
             for f in sorted(files_dir.rglob("*")):

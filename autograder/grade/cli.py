@@ -236,7 +236,40 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 write_report(out_dir / "report.html", assignment, rows)
             except Exception as exc:  # grades.csv is on disk already; the report is a convenience
                 print(f"report.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+            try:
+                write_class_similarity(out_dir / "similarity.html", bundle.name, rows, zip_path)
+            except Exception as exc:  # like the report: never at the cost of the grades
+                print(f"similarity.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
     return rows
+
+
+def handout_notebook(assignment, zip_path: Path):
+    """The student notebook as handed out: assignments/<name>/<name>.ipynb of the project the
+    zip was built in (dist/<name>/autograder.zip), else of this project; None if neither."""
+    for root in (Path(zip_path).resolve().parents[2], ROOT):
+        path = root / "assignments" / assignment / f"{assignment}.ipynb"
+        if path.exists():
+            return path
+    return None
+
+
+def write_class_similarity(path: Path, assignment, rows, zip_path):
+    """similarity.html for the submissions of `rows` (autograder/similarity): the code each
+    student wrote, without the handout, compared pair by pair."""
+    from autograder.similarity import extract
+    from autograder.similarity.page import write_similarity
+    handout = handout_notebook(assignment, zip_path)
+    handout_cells = extract.code_cells_of(handout.read_bytes()) if handout else []
+    submissions = []
+    for sub, _ in rows:
+        try:
+            if sub.source.is_file() and sub.source.suffix == ".zip" and sub.member is None:
+                sub.member = notebook_in_zip(sub.source, assignment)
+            data = sub.read_bytes() if sub.source.is_file() else b""
+        except (NoNotebook, OSError, zipfile.BadZipFile, KeyError):
+            data = b""
+        submissions.append((sub.name, extract.code_cells_of(data)))
+    return write_similarity(path, assignment, submissions, handout_cells)
 
 
 RETRIES = 2  # a machinery fault is graded again in a fresh pool this many times
@@ -383,7 +416,8 @@ def main(argv=None):
                   + "\n".join("    " + line for line in trace.splitlines()), file=sys.stderr)
         for line in report_duplicates(rows):
             print(f"  note: {line}")
-        print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, feedback in {out / 'feedback'}/")
+        print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, {out / 'similarity.html'}, "
+              f"feedback in {out / 'feedback'}/")
         failed = [sub.name for sub, result in rows if result.fault]
         if failed:
             not_graded += len(failed)

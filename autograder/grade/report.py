@@ -218,7 +218,8 @@ def render_report(assignment: str, rows) -> str:
            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
            f"<title>{_e(assignment)}: grading report</title><style>{CSS}</style></head><body>",
            f"<h1>{_e(assignment)}: grading report</h1>",
-           f'<p class="sub">{n} submission{"s" if n != 1 else ""} graded; report written {now}.</p>']
+           f'<p class="sub">{n} submission{"s" if n != 1 else ""} graded; report written {now}. '
+           '<a href="similarity.html">Similarity of the submitted code</a>.</p>']
     if not n:
         out.append("<p>No submissions.</p></body></html>")
         return "\n".join(out)
