@@ -11,7 +11,9 @@ class writes a softmax is not evidence that two students copied).
 
 The similarity of a pair, seen from A: the share of A's fingerprinted code that is in matches
 with B; a pair's score is the larger of the two views (a copy of part of a submission still
-shows).
+shows). A pair is flagged when its score is at least FLAG and the matches hold at least
+MIN_MATCH normalised characters: two submissions whose only own code is the same one-line change
+share everything they wrote, but that is one line, not a copied assignment.
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ import numpy as np
 NOISE = 25       # copydetect's noise threshold (k): shorter matches are never reported
 GUARANTEE = 30   # copydetect's guarantee threshold: longer matches are always found
 COMMON = 10      # a fingerprint in this many submissions' same function is common code (MOSS's -m)
-FLAG = 0.5       # pairs at or above this similarity are flagged
+FLAG = 0.5       # pairs at or above this similarity are flagged ...
+MIN_MATCH = 100  # ... when they share at least this many normalised characters (about 4 lines)
 
 
 def normalised(text: str) -> str:
@@ -66,6 +69,16 @@ class Pair:
     @property
     def score(self):
         return max(self.similarity_a, self.similarity_b)
+
+    @property
+    def matched(self):
+        """Normalised characters of the matches, on the side the score is taken from."""
+        side = "overlap_a" if self.similarity_a >= self.similarity_b else "overlap_b"
+        return sum(getattr(m, side) for m in self.matches)
+
+    @property
+    def flagged(self):
+        return self.score >= FLAG and self.matched >= MIN_MATCH
 
 
 def fingerprint(name: str, code: dict) -> Student:
@@ -119,7 +132,7 @@ def compare(a: Student, b: Student) -> Pair:
 
 
 def rank(students, common=COMMON):
-    """Every pair with some match, most similar first."""
+    """Every pair with some match: the flagged ones first, each group most similar first."""
     drop_common(students, common)
     pairs = []
     for i, a in enumerate(students):
@@ -131,5 +144,5 @@ def rank(students, common=COMMON):
             pair = compare(a, b)
             if pair.matches:
                 pairs.append(pair)
-    pairs.sort(key=lambda p: (-p.score, p.a.name, p.b.name))
+    pairs.sort(key=lambda p: (not p.flagged, -p.score, p.a.name, p.b.name))
     return pairs

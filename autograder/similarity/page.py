@@ -31,14 +31,15 @@ without docstrings and without what the handout already held; names, comments, w
 order of the functions do not matter. Each function is fingerprinted on its own with copydetect (winnowing);
 code that {{ common }} or more submissions share in the same function is treated as common and ignored. The
 score of a pair is the larger share of one submission's code found in the other. Pairs at or above
-{{ flag }} are flagged. A high score is a reason to read the two side by side, not proof of copying.</p>
+{{ "%.0f%%"|format(100 * flag) }} whose matches hold at least {{ min_match }} characters of normalised code (about four
+lines) are flagged. A high score is a reason to read the two side by side, not proof of copying.</p>
 {% if not pairs %}<p>No two submissions share any code beyond what is common.</p>{% else %}
 <p>{{ flagged|length }} pair{{ "" if flagged|length == 1 else "s" }} flagged; the {{ pairs|length }} most similar
 pairs of {{ total_pairs }} with any match:</p>
 <table><tr><th>#</th><th>submission A</th><th>submission B</th><th>score</th><th>of A in B</th><th>of B in A</th>
 <th>functions with matches</th></tr>
-{% for p in pairs %}<tr{% if p.score >= flag %} class="flag"{% endif %}><td>{{ loop.index }}</td>
-<td>{% if loop.index0 < shown_in_full and p.score >= flag %}<a href="#pair-{{ loop.index }}">{{ p.a.name }}</a>{% else %}{{ p.a.name }}{% endif %}</td>
+{% for p in pairs %}<tr{% if p.flagged %} class="flag"{% endif %}><td>{{ loop.index }}</td>
+<td>{% if loop.index0 < shown_in_full and p.flagged %}<a href="#pair-{{ loop.index }}">{{ p.a.name }}</a>{% else %}{{ p.a.name }}{% endif %}</td>
 <td>{{ p.b.name }}</td><td>{{ "%.0f%%"|format(100 * p.score) }}</td>
 <td>{{ "%.0f%%"|format(100 * p.similarity_a) }}</td><td>{{ "%.0f%%"|format(100 * p.similarity_b) }}</td>
 <td>{{ p.matches|map(attribute="function")|sort|join(", ") }}</td></tr>
@@ -83,10 +84,10 @@ def analyse(submissions, handout_cells, common=compare.COMMON):
 
 def render(assignment, pairs, compared, skipped, common=compare.COMMON):
     env = Environment(autoescape=True)
-    flagged = [p for p in pairs if p.score >= compare.FLAG]
+    flagged = [p for p in pairs if p.flagged]
     return env.from_string(PAGE).render(
         assignment=assignment, pairs=pairs[:SHOWN], flagged=flagged, total_pairs=len(pairs),
-        compared=compared, skipped=skipped, common=common, flag=compare.FLAG,
+        compared=compared, skipped=skipped, common=common, flag=compare.FLAG, min_match=compare.MIN_MATCH,
         shown_in_full=SIDE_BY_SIDE, sides=_sides)
 
 
