@@ -31,6 +31,20 @@ FLAG = 0.5       # pairs at or above this similarity are flagged ...
 MIN_MATCH = 100  # ... when they share at least this many normalised characters (about 4 lines)
 
 
+def _stable_hashed_kgrams(string, k):
+    """copydetect.utils.hashed_kgrams with a hash that is the same in every process: it uses
+    Python's hash(), which is salted per process (PYTHONHASHSEED), so winnowing would keep other
+    fingerprints, and the scores would change, from one `make grade` to the next."""
+    import hashlib
+    return np.array([int.from_bytes(hashlib.blake2b(string[i:i + k].encode("utf-8"), digest_size=8).digest(),
+                                    "little", signed=True) for i in range(len(string) - k + 1)], dtype=np.int64)
+
+
+def _copydetect():
+    import copydetect.utils
+    copydetect.utils.hashed_kgrams = _stable_hashed_kgrams
+
+
 def normalised(text: str) -> str:
     """The text as copydetect compares it (names, comments, whitespace, strings normalised)."""
     from copydetect.utils import filter_code
@@ -83,6 +97,7 @@ class Pair:
 
 def fingerprint(name: str, code: dict) -> Student:
     from copydetect.detector import CodeFingerprint
+    _copydetect()
     student = Student(name, code)
     logging.getLogger().disabled, was = True, logging.getLogger().disabled
     try:

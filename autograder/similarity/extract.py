@@ -4,8 +4,8 @@ What counts: every top-level function the notebook defines, with its docstring l
 the statements the handout already had in that function (for example a given dictionary of
 activation functions) removed. A function the handout gives whole and the student left as it
 was is dropped; one the student changed counts. The student's own helper functions are put
-together under OTHER, sorted by their normalised text so that their order and names do not
-matter. Code outside functions (plots, experiments, printed tables) is not compared.
+together under OTHER, sorted by the shape of their syntax tree so that their order and names
+do not matter. Code outside functions (plots, experiments, printed tables) is not compared.
 """
 from __future__ import annotations
 
@@ -89,8 +89,12 @@ def student_code(cells, handout) -> dict[str, str]:
         if node.name in handout:
             out[node.name] = text
         else:
-            other.append(text)
+            other.append((_shape(node), text))
     if other:
-        from autograder.similarity.compare import normalised
-        out[OTHER] = "\n".join(sorted(other, key=normalised))
+        out[OTHER] = "\n".join(text for _, text in sorted(other))
     return out
+
+
+def _shape(node):
+    """A sort key that does not see names, comments or layout: the function's node types."""
+    return " ".join(type(n).__name__ for n in ast.walk(node))
