@@ -279,8 +279,9 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
                 add(f, f"grader_data/{f.relative_to(grader_dir).as_posix()}")
 
 
-def build(assignment: str, out_root: Path = ROOT):
-    """Build one assignment; outputs go under `out_root` (the project, or a test's folder)."""
+def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
+    """Build one assignment; outputs go under `out_root` (the project, or a test's folder).
+    `variants` overrides the master's `variants:` (bench/variants.py builds with 1 and with K)."""
     master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
     if not master.exists():
         raise SystemExit(f"no master notebook at {master}")
@@ -315,7 +316,7 @@ def build(assignment: str, out_root: Path = ROOT):
         print(f"[{assignment}] recording reference values from the solution ({len(tests)} checks)")
         grader_data_dir = master.parent / "grader_data"
         master_nb = json.loads(master.read_text())
-        variants = variants_of(master_nb)
+        variants = variants_of(master_nb) if variants is None else variants
         reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment,
                                         grader_data_dir if grader_data_dir.is_dir() else None, variants)
         varying = [t["name"] for t in tests if t["variants"] > 1]
@@ -361,9 +362,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*", help="default: every master in solutions/")
     parser.add_argument("--out", type=Path, default=ROOT, help="where to write (default: the project)")
+    parser.add_argument("--variants", type=int, help="variants of the hidden checks (default: the master's "
+                        f"`variants:`, else {DEFAULT_VARIANTS})")
     args = parser.parse_args(argv)
     for name in args.assignments or all_assignments():
-        build(name, args.out)
+        build(name, args.out, args.variants)
 
 
 if __name__ == "__main__":
