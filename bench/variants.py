@@ -3,7 +3,7 @@
     .venv/bin/python bench/variants.py [--assignments hw1_forward hw2_backprop] [--k 8] [--repeat 1]
 
 1. Every assignment is built twice into scratch folders, with 1 variant and with K: the zip's
-   bytes, its expected.npz (the reference values), and the build's seconds.
+   bytes, its reference values (expected.npz and expected@v.npz), and the build's seconds.
 2. Each sample of the assignment is graded with both zips, side by side (the two runs of one
    sample back to back, the order alternating): with 1 variant at variant 0, with K at the
    variant the sample's name gets (grade/variants.py), through engine.grade_cells, as make
@@ -38,9 +38,10 @@ def built(assignment, k, out):
     seconds = time.perf_counter() - t0
     zip_path = out / "dist" / assignment / "autograder.zip"
     with zipfile.ZipFile(zip_path) as zf:
-        info = zf.getinfo("expected.npz")
+        infos = [i for i in zf.infolist() if i.filename.startswith("expected")]  # expected[@v].npz
         zf.extractall(out / "bundle" / assignment)
-    return {"zip": zip_path.stat().st_size, "npz": info.file_size, "npz_zipped": info.compress_size,
+    return {"zip": zip_path.stat().st_size, "npz": sum(i.file_size for i in infos),
+            "npz_zipped": sum(i.compress_size for i in infos),
             "build": seconds, "bundle": Bundle(out / "bundle" / assignment)}
 
 
@@ -56,7 +57,7 @@ def main(argv=None):
             one = built(a, 1, Path(tmp) / "k1")
             many = built(a, args.k, Path(tmp) / f"k{args.k}")
             print(f"\n{a}: zip {one['zip']:,} -> {many['zip']:,} bytes (x{many['zip'] / one['zip']:.2f}, "
-                  f"+{many['zip'] - one['zip']:,}); expected.npz {one['npz']:,} -> {many['npz']:,} bytes "
+                  f"+{many['zip'] - one['zip']:,}); reference values {one['npz']:,} -> {many['npz']:,} bytes "
                   f"(x{many['npz'] / one['npz']:.2f}; zipped {one['npz_zipped']:,} -> {many['npz_zipped']:,}); "
                   f"build {one['build']:.0f} s -> {many['build']:.0f} s")
             varying = sum(t.get("variants", 1) > 1 for t in many["bundle"].tests)

@@ -5,7 +5,8 @@
 2. The solution (otter's autograder notebook) runs in the sandbox and every test runs against
    it with the reference in record mode: the values it produces become `expected.npz`. A
    hidden test that draws its inputs from `nncheck.rng` is recorded once per variant (the
-   master's config `variants: K`, default 8; key `k` of variant v > 0 is stored as `k@v`).
+   master's config `variants: K`, default 8; key `k` of variant v > 0 is stored as `k@v`, in
+   the zip's expected@v.npz).
    The tests then run again in check mode against the solution, every variant, and must all
    pass.
 3. Outputs: assignments/<name>/ (student notebook, nncheck.py, public reference values, data),
@@ -251,8 +252,16 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"assignment": assignment, "limits": LIMITS, "tests": tests, **(extra or {})}
     with tempfile.TemporaryDirectory() as tmp:
+        # variant 0 and the checks that do not vary in expected.npz; variant v's values (keys
+        # `k@v`) in expected@v.npz, so that grading one submission reads one variant's values
         expected = Path(tmp) / "expected.npz"
-        reference.save(expected)
+        reference.save(expected, keys={k for k in reference.values if "@" not in k})
+        per_variant = {}
+        for key in reference.values:
+            if "@" in key:
+                per_variant.setdefault(int(key.rsplit("@", 1)[1]), set()).add(key)
+        for v, keys in sorted(per_variant.items()):
+            reference.save(Path(tmp) / f"expected@{v}.npz", keys=keys)
         with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
             def add(path: Path, arcname: str, mode=0o644):
                 info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
@@ -266,6 +275,8 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
             info.external_attr = 0o100644 << 16
             zf.writestr(info, json.dumps(meta, indent=1))
             add(expected, "expected.npz")
+            for v in sorted(per_variant):
+                add(Path(tmp) / f"expected@{v}.npz", f"expected@{v}.npz")
             for f in sorted(PACKAGE.rglob("*.py")):
                 rel = f.relative_to(PACKAGE)
                 if rel.parts[0] in ("assign", "similarity"):  # the instructor's tools only

@@ -1,7 +1,8 @@
 """Grade one submission with a built autograder bundle.
 
 The bundle is the unpacked `autograder.zip`: `tests.json` (the master's tests, public and
-hidden), `expected.npz` (reference values recorded from the solution at build time), `files/`
+hidden), `expected.npz` (reference values recorded from the solution at build time; those of
+variant v of the varying hidden checks in `expected@v.npz`), `files/`
 (what students get besides the notebook, e.g. data), `grader_data/` (data only the grader has,
 never shown to the student's code) and this package. The tests run here, in
 the grader's process; the student's code runs in a Sandbox and is reached only through
@@ -129,6 +130,16 @@ class Bundle:
         """K: how many variants the varying hidden checks have (1: a zip without variants)."""
         return int(self.meta.get("variants", 1))
 
+    def reference(self, variants=(0,)):
+        """The reference values of variant 0 and of the checks that do not vary
+        (expected.npz), with those of `variants` (expected@v.npz)."""
+        reference = nncheck.Reference.load(self.root / "expected.npz")
+        for v in sorted(set(variants) - {0}):
+            path = self.root / f"expected@{v}.npz"
+            if path.exists():
+                reference.values.update(nncheck.unpack(path.read_bytes()))
+        return reference
+
     def max_points(self):
         points = {}
         for t in self.tests:
@@ -234,7 +245,7 @@ def grade_variants(bundle: Bundle, cells, variants, limits=None):
     this is exactly how a submission is graded; with all of them it shows what the submission
     would score in each (tests/test_variants.py)."""
     start = time.monotonic()
-    reference = nncheck.Reference.load(bundle.root / "expected.npz")
+    reference = bundle.reference(variants)
     saved_ref = nncheck.ref
     nncheck.ref = reference
     nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
