@@ -1,6 +1,7 @@
 """Benchmark: what per-student variants cost (zip size, build time, grading time per submission).
 
     .venv/bin/python bench/variants.py [--assignments hw1_forward hw2_backprop] [--k 8] [--repeat 1]
+                                       [--sizes-only]
 
 1. Every assignment is built twice into scratch folders, with 1 variant and with K: the zip's
    bytes, its reference values (expected.npz and expected@v.npz), and the build's seconds.
@@ -50,6 +51,7 @@ def main(argv=None):
     parser.add_argument("--assignments", nargs="*", default=None)
     parser.add_argument("--k", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--sizes-only", action="store_true", help="build and compare sizes; do not grade")
     args = parser.parse_args(argv)
     names = args.assignments or all_assignments()
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,6 +64,8 @@ def main(argv=None):
                   f"build {one['build']:.0f} s -> {many['build']:.0f} s")
             varying = sum(t.get("variants", 1) > 1 for t in many["bundle"].tests)
             print(f"  {varying} of {sum(t['hidden'] for t in many['bundle'].tests)} hidden checks vary")
+            if args.sizes_only:
+                continue
             times = {1: [], args.k: []}
             samples = sorted((ROOT / "solutions" / a / "samples").glob("*.ipynb"))
             for i, sample in enumerate(samples * args.repeat):
