@@ -38,3 +38,10 @@ def graded_samples(built, tmp_path_factory):
         graded[name] = {sub.name.removesuffix(".ipynb"): result for sub, result in rows}
         graded[name]["__out__"] = out
     return graded
+
+
+def slow(reason):
+    """Marks for a test that takes minutes: `slow`, and skipped unless NNKIT_SLOW=1 (make test
+    stays fast); `reason` says what it covers that the fast tests do not."""
+    return [pytest.mark.slow,
+            pytest.mark.skipif(not os.environ.get("NNKIT_SLOW"), reason=f"slow ({reason}): NNKIT_SLOW=1 runs it")]
