@@ -41,14 +41,9 @@ def _stable_hashed_kgrams(string, k):
 
 
 def _copydetect():
+    """copydetect, with the stable hash (utils.get_document_fingerprints looks it up at each call)."""
     import copydetect.utils
     copydetect.utils.hashed_kgrams = _stable_hashed_kgrams
-
-
-def normalised(text: str) -> str:
-    """The text as copydetect compares it (names, comments, whitespace, strings normalised)."""
-    from copydetect.utils import filter_code
-    return filter_code(text, "code.py", "python")[0]
 
 
 @dataclass
