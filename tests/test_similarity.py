@@ -133,3 +133,16 @@ def test_a_class_of_300_is_compared_within_a_minute(n):
     out = similarity_300.main(["--n", str(n)])
     assert out["ranks"] == [1, 2, 3, 4, 5] and out["flagged"] == out["planted"] == 5
     assert out["seconds"] < 60, out
+
+
+def test_the_similarity_tool_stays_with_the_instructor(built):
+    """copydetect and autograder/similarity are for `make grade` only: neither is in the zip
+    (its code or its requirements) nor in what students install."""
+    import zipfile
+    for a in ASSIGNMENTS:
+        with zipfile.ZipFile(built / "dist" / a / "autograder.zip") as zf:
+            names = zf.namelist()
+            assert not any(n.startswith("autograder/similarity") for n in names)
+            assert "copydetect" not in zf.read("requirements.txt").decode().lower()
+    assert "copydetect" not in (ROOT / "student-requirements.txt").read_text().lower()
+    assert "copydetect==0.5.0" in (ROOT / "requirements.txt").read_text()

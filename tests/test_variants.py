@@ -175,3 +175,21 @@ def _students_with_distinct_variants(assignment, k):
         if len(picked) == 2:
             return picked
     raise AssertionError("no two students with different variants")
+
+
+def test_the_number_of_variants_comes_from_the_config():
+    """`variants: K` in the ASSIGNMENT CONFIG (default 8; 1 turns variants off) is ours: otter,
+    which refuses keys it does not know, reads the master without it."""
+    from autograder.assign.build import _without_our_config, assignment_config, variants_of
+    def master(extra):
+        return {"cells": [{"cell_type": "raw", "source": ["# ASSIGNMENT CONFIG\n", "name: hw9\n",
+                                                          "tests:\n", "  ok_format: false\n", *extra]}]}
+    assert variants_of(master([])) == 8
+    assert variants_of(master(["variants: 1\n"])) == 1
+    assert variants_of(master(["variants: 3"])) == 3
+    with pytest.raises(SystemExit):
+        variants_of(master(["variants: 0"]))
+    stripped = _without_our_config(master(["variants: 3\n", "export_cell:\n", "  pdf: false"]))
+    config = assignment_config(stripped)
+    assert "variants" not in config and config["tests"] == {"ok_format": False}
+    assert config["export_cell"] == {"pdf": False}
