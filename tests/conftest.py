@@ -44,3 +44,9 @@ def graded_samples(built, tmp_path_factory):
         graded[name] = {sub.name.removesuffix(".ipynb"): result for sub, result in rows}
         graded[name]["__out__"] = out
     return graded
+
+
+def slow(reason):
+    """Marks for a test that takes minutes: `slow` (`make test` leaves it out, `make test-slow`
+    runs it); `reason` says what it covers that the fast tests do not."""
+    return [pytest.mark.slow]

@@ -1,5 +1,6 @@
 """The Gradescope zip as Gradescope runs it: `run_autograder` as root in an /autograder tree,
 with a Python that holds only what the zip's own requirements install (not this project)."""
+import csv
 import json
 import os
 import shutil
@@ -283,3 +284,29 @@ def test_limits_follow_the_instructors_timeout_and_a_large_container():
     large, notes = container.fit_limits(zip_limits, container.Container(4096, 2, 2400))
     assert (large.memory_mb, large.disk_mb, large.call_seconds, large.total_seconds) == (2048, 256, 20, 540)
     assert not notes
+
+
+def test_variant_comes_from_the_submitting_users(built, zip_python, tmp_path):
+    """On Gradescope the variant is the hash of the submitters' e-mail addresses (sorted, any
+    case), in extra_data; `make grade` of an export naming the same people gives the same."""
+    from autograder.grade import variants
+    from autograder.grade.cli import grade_folder
+    a = ASSIGNMENTS[0]
+    zip_path = built / "dist" / a / "autograder.zip"
+    k = json.loads(zipfile.ZipFile(zip_path).read("tests.json"))["variants"]
+    people = next(p for p in ([f"s{i}@uni.edu", f"t{i}@uni.edu"] for i in range(50))
+                  if variants.choose(",".join(p), a, k) != 0)
+    metadata = {"users": [{"email": people[1].upper(), "id": 2, "name": "T"}, {"email": people[0], "id": 1, "name": "S"}]}
+    reference = built / "solutions" / a / "samples" / "reference.ipynb"
+    results = run_autograder(zip_path, reference, zip_python, tmp_path / "gs", metadata=metadata)
+    jsonschema.validate(results, SCHEMA)
+    assert results["extra_data"]["variant"] == variants.choose(",".join(people), a, k) != 0
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+    export = tmp_path / "export"
+    (export / "submission_9").mkdir(parents=True)
+    shutil.copy(reference, export / "submission_9" / f"{a}.ipynb")
+    (export / "submission_metadata.yml").write_text(
+        f"submission_9:\n  :submitters:\n  - :name: S\n    :email: {people[0]}\n  - :name: T\n    :email: {people[1]}\n")
+    grade_folder(a, export, tmp_path / "out", zip_path=zip_path, quiet=True)
+    row = next(csv.DictReader(open(tmp_path / "out" / "grades.csv")))
+    assert int(row["variant"]) == results["extra_data"]["variant"]

@@ -63,8 +63,8 @@ def test_grades_csv_has_one_row_per_sample(graded_samples, assignment):
     names = {r["submission"].removesuffix(".ipynb") for r in rows}
     assert names == set(graded_samples[assignment]) - {"__out__"}
     header = open(out / "grades.csv").readline().strip().split(",")
-    assert header[:3] == ["submission", "score", "max_score"] and header[-2:] == ["status", "error"]
-    assert all(q.startswith("q_") for q in header[3:-2])
+    assert header[:3] == ["submission", "score", "max_score"] and header[-3:] == ["variant", "status", "error"]
+    assert all(q.startswith("q_") for q in header[3:-3])
     assert {r["status"] for r in rows} == {"graded"}
     ref = next(r for r in rows if r["submission"].startswith("reference"))
     assert ref["score"] == ref["max_score"] and ref["error"] == ""

@@ -11,6 +11,8 @@ running the master's solution through the same tests.
     ref.alt(key, thunk)      a recorded value used only to recognise a known mistake
     assert_close(got, expected, what)  compare with an explicit expected value
     time_limit(seconds)      give slow calls (training) more time in the autograder
+    rng(seed)                the random inputs of a hidden check: one family per seed, one
+                             member per student (the variant; 0 in the students' kernels)
     load_data(name)          an .npz the students have too (the assignment's files)
     load_grader_data(name)   an .npz only the autograder has (hidden checks: held-out data)
 """
@@ -42,7 +44,7 @@ class StudentWarning(UserWarning):
 # ---------------------------------------------------------------- calling student code
 
 # Settings a test changes for the calls and checks inside a `with` block.
-_settings = {"seconds": None, "show_values": True}
+_settings = {"seconds": None, "show_values": True, "variant": 0}
 
 
 @contextlib.contextmanager
@@ -67,6 +69,39 @@ def values_shown(show):
 
 def current_time_limit():
     return _settings["seconds"]
+
+
+# ---------------------------------------------------------------- seeded inputs, per student
+
+rng_seeds = []  # the seeds rng() was called with, in order (the build learns which checks vary)
+
+
+def variant(number):
+    """Run the checks inside the block as variant `number` (the grader sets it per submission)."""
+    return _setting("variant", int(number))
+
+
+def current_variant():
+    return _settings["variant"]
+
+
+def rng(seed):
+    """The random generator a hidden check draws its inputs from.
+
+    One family of inputs per seed, one member per variant: variant 0 (the students' kernels,
+    every public check, and the build's first recording) gets exactly
+    np.random.default_rng(seed); variant v > 0 gets np.random.default_rng([seed, v]), an
+    independent stream. The autograder gives each student one variant, and the reference
+    values are recorded for every variant at build time, so a check written as
+
+        x = rng(201).normal(size=(5, 4))
+        ref.close("dense/hidden", call(dense_forward, x, W, b), "z for x of shape (5, 4)")
+
+    compares each student's result with the solution's on that student's own x.
+    """
+    rng_seeds.append(seed)
+    v = _settings["variant"]
+    return np.random.default_rng(seed if v == 0 else [seed, v])
 
 
 def _name_of(fn):
@@ -518,8 +553,16 @@ class Reference:
                                "with the notebook; ask your instructor.")
         return self.values[key]
 
+    @staticmethod
+    def stored_key(key):
+        """Where the value of `key` is kept for the current variant: `key` itself for variant 0
+        (what students' kernels and public checks read), `key@v` for variant v."""
+        v = _settings["variant"]
+        return key if v == 0 else f"{key}@{v}"
+
     def close(self, key, got, what, **options):
         """Compare `got` with the reference value `key` (see assert_close for the options)."""
+        key = self.stored_key(key)
         if self.mode == "record":
             self.values[key] = _snapshot(got)
             self.recorded_by[key] = self.current_test
@@ -528,6 +571,7 @@ class Reference:
 
     def alt(self, key, thunk):
         """A known wrong answer, computed from the solution at build time (thunk runs only then)."""
+        key = self.stored_key(key)
         if self.mode == "record":
             self.values[key] = _snapshot(thunk())
             self.recorded_by[key] = self.current_test

@@ -3,8 +3,12 @@
 0. The lint (lint.py) checks the master; a master with problems is not built.
 1. `otter assign` makes the student notebook and collects the master's tests.
 2. The solution (otter's autograder notebook) runs in the sandbox and every test runs against
-   it with the reference in record mode: the values it produces become `expected.npz`. The
-   tests then run again in check mode against the solution and must all pass.
+   it with the reference in record mode: the values it produces become `expected.npz`. A
+   hidden test that draws its inputs from `nncheck.rng` is recorded once per variant (the
+   master's config `variants: K`, default 8; key `k` of variant v > 0 is stored as `k@v`, in
+   the zip's expected@v.npz).
+   The tests then run again in check mode against the solution, every variant, and must all
+   pass.
 3. Outputs: assignments/<name>/ (student notebook, nncheck.py, public reference values, data),
    solutions/<name>/samples/ (reference, blank, one notebook per mistake),
    dist/<name>/autograder.zip (tests, reference values, this framework; no solution code).
@@ -44,9 +48,50 @@ GRADESCOPE = PACKAGE / "gradescope"
 LIMITS = asdict(Limits(total_seconds=540, memory_mb=384, disk_mb=128))
 
 
+DEFAULT_VARIANTS = 8
+OUR_CONFIG = ("variants",)  # keys of the ASSIGNMENT CONFIG that are ours (otter refuses unknown keys)
+
+
+def assignment_config(master_nb):
+    """The master's ASSIGNMENT CONFIG (its first raw cell) as a dict."""
+    import yaml
+    for cell in master_nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "raw" and text.lstrip().startswith("# ASSIGNMENT CONFIG"):
+            return yaml.safe_load(text) or {}
+    return {}
+
+
+def variants_of(master_nb):
+    """K, the number of variants of each varying hidden check (the config's `variants:`)."""
+    k = assignment_config(master_nb).get("variants", DEFAULT_VARIANTS)
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 64:
+        raise SystemExit(f"variants: {k!r} in the ASSIGNMENT CONFIG must be a whole number from 1 to 64")
+    return k
+
+
+def _without_our_config(master_nb):
+    nb = copy.deepcopy(master_nb)
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "raw" and text.lstrip().startswith("# ASSIGNMENT CONFIG"):
+            lines = [l for l in text.split("\n") if l.split(":")[0].strip() not in OUR_CONFIG
+                     or l.startswith((" ", "\t"))]
+            cell["source"] = "\n".join(lines)
+            break
+    return nb
+
+
 def otter_assign(master: Path, out: Path):
+    """`otter assign` on the master, minus our own config keys: a copy of the master's folder
+    (without its samples; otter resolves links, so these are copies) is what otter reads."""
     otter = Path(sys.executable).with_name("otter")
-    proc = subprocess.run([str(otter), "assign", str(master), str(out)], capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / master.parent.name
+        shutil.copytree(master.parent, folder, ignore=shutil.ignore_patterns("samples", "__pycache__"))
+        copy_path = folder / master.name
+        write_json(copy_path, _without_our_config(json.loads(master.read_text(encoding="utf-8"))))
+        proc = subprocess.run([str(otter), "assign", str(copy_path), str(out)], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"otter assign failed for {master}:\n{proc.stdout}\n{proc.stderr}")
 
@@ -117,8 +162,12 @@ def code_cells(nb):
             for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None):
-    """Run the tests against the solution: record the reference values, then verify them."""
+def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, variants=1):
+    """Run the tests against the solution: record the reference values, then verify them.
+
+    Sets each test's "variants": `variants` for a hidden test that drew inputs from
+    nncheck.rng in variant 0, else 1 (public checks are the same for everyone). Varying tests
+    are recorded and verified in every variant."""
     reference = nncheck.Reference("record")
     nncheck.DATA_DIRS[:] = [str(files_dir)]
     nncheck.GRADER_DATA_DIRS[:] = [str(grader_data_dir)] if grader_data_dir else []
@@ -135,23 +184,34 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None):
             for mode in ("record", "check"):
                 reference.mode = mode
                 for test in tests:
-                    reference.current_test = test["name"]
-                    nncheck.grader_data_loads.clear()
-                    passed, message = run_check(test, env)
-                    if not passed:
-                        author = getattr(message, "traceback", "")
-                        raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
-                                         f"({mode} mode):\n{message}"
-                                         + (f"\nThe test itself failed (students see only the line "
-                                            f"above):\n{author}" if author else ""))
-                    if nncheck.grader_data_loads and not test["hidden"]:
-                        raise SystemExit(f"{assignment}: public test {test['name']} reads grader-only "
-                                         f"data {nncheck.grader_data_loads}: students do not have it")
+                    nncheck.rng_seeds.clear()
+                    _record_one(test, env, reference, assignment, mode, 0)
+                    if mode == "record":
+                        test["variants"] = variants if test["hidden"] and nncheck.rng_seeds else 1
+                for v in range(1, variants):
+                    for test in tests:
+                        if test["variants"] > 1:
+                            _record_one(test, env, reference, assignment, mode, v)
     finally:
         nncheck.ref = saved
     hidden_tests = {t["name"] for t in tests if t["hidden"]}
     public_keys = {k for k, by in reference.recorded_by.items() if by not in hidden_tests}
     return reference, public_keys
+
+
+def _record_one(test, env, reference, assignment, mode, variant):
+    reference.current_test = test["name"]
+    nncheck.grader_data_loads.clear()
+    passed, message = run_check(test, env, variant)
+    if not passed:
+        author = getattr(message, "traceback", "")
+        raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
+                         f"({mode} mode, variant {variant}):\n{message}"
+                         + (f"\nThe test itself failed (students see only the line "
+                            f"above):\n{author}" if author else ""))
+    if nncheck.grader_data_loads and not test["hidden"]:
+        raise SystemExit(f"{assignment}: public test {test['name']} reads grader-only "
+                         f"data {nncheck.grader_data_loads}: students do not have it")
 
 
 def apply_mistake(reference_nb, name, mistake):
@@ -193,8 +253,16 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"assignment": assignment, "limits": LIMITS, "tests": tests, **(extra or {})}
     with tempfile.TemporaryDirectory() as tmp:
+        # variant 0 and the checks that do not vary in expected.npz; variant v's values (keys
+        # `k@v`) in expected@v.npz, so that grading one submission reads one variant's values
         expected = Path(tmp) / "expected.npz"
-        reference.save(expected)
+        reference.save(expected, keys={k for k in reference.values if "@" not in k})
+        per_variant = {}
+        for key in reference.values:
+            if "@" in key:
+                per_variant.setdefault(int(key.rsplit("@", 1)[1]), set()).add(key)
+        for v, keys in sorted(per_variant.items()):
+            reference.save(Path(tmp) / f"expected@{v}.npz", keys=keys)
         with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
             def add(path: Path, arcname: str, mode=0o644):
                 info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
@@ -208,9 +276,11 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
             info.external_attr = 0o100644 << 16
             zf.writestr(info, json.dumps(meta, indent=1))
             add(expected, "expected.npz")
+            for v in sorted(per_variant):
+                add(Path(tmp) / f"expected@{v}.npz", f"expected@{v}.npz")
             for f in sorted(PACKAGE.rglob("*.py")):
                 rel = f.relative_to(PACKAGE)
-                if rel.parts[0] in ("assign",):
+                if rel.parts[0] in ("assign", "similarity"):  # the instructor's tools only
                     continue
                 add(f, f"autograder/{rel.as_posix()}")
             for f in sorted(files_dir.rglob("*")):
@@ -221,8 +291,9 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
                 add(f, f"grader_data/{f.relative_to(grader_dir).as_posix()}")
 
 
-def build(assignment: str, out_root: Path = ROOT):
-    """Build one assignment; outputs go under `out_root` (the project, or a test's folder)."""
+def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
+    """Build one assignment; outputs go under `out_root` (the project, or a test's folder).
+    `variants` overrides the master's `variants:` (bench/variants.py builds with 1 and with K)."""
     master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
     if not master.exists():
         raise SystemExit(f"no master notebook at {master}")
@@ -256,8 +327,13 @@ def build(assignment: str, out_root: Path = ROOT):
                              "students' files (the master's `files:`): students must not get it")
         print(f"[{assignment}] recording reference values from the solution ({len(tests)} checks)")
         grader_data_dir = master.parent / "grader_data"
+        master_nb = json.loads(master.read_text())
+        variants = variants_of(master_nb) if variants is None else variants
         reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment,
-                                        grader_data_dir if grader_data_dir.is_dir() else None)
+                                        grader_data_dir if grader_data_dir.is_dir() else None, variants)
+        varying = [t["name"] for t in tests if t["variants"] > 1]
+        print(f"[{assignment}] {len(varying)} of {sum(t['hidden'] for t in tests)} hidden checks vary "
+              f"({variants} variants)")
 
         # the student's folder
         if student_dir.exists():
@@ -282,9 +358,9 @@ def build(assignment: str, out_root: Path = ROOT):
             write_json(samples_dir / f"{name}.ipynb", apply_mistake(reference_nb, name, mistake))
 
         zip_path = out_root / "dist" / assignment / "autograder.zip"
-        defines, uses = question_dependencies(json.loads(master.read_text()))
+        defines, uses = question_dependencies(master_nb)
         build_zip(zip_path, tests, reference, files_dir, assignment,
-                  extra={"defines": defines, "uses": uses})
+                  extra={"defines": defines, "uses": uses, "variants": variants})
     print(describe(assignment, solutions_given(master, all_masters())))
     print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
           f"{sum(t['points'] for t in tests):g} points)")
@@ -299,9 +375,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*", help="default: every master in solutions/")
     parser.add_argument("--out", type=Path, default=ROOT, help="where to write (default: the project)")
+    parser.add_argument("--variants", type=int, help="variants of the hidden checks (default: the master's "
+                        f"`variants:`, else {DEFAULT_VARIANTS})")
     args = parser.parse_args(argv)
     for name in args.assignments or all_assignments():
-        build(name, args.out)
+        build(name, args.out, args.variants)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ tests:
   files: false
 export_cell:
   pdf: false
-  instructions: Upload the zip file this cell makes to Gradescope."""
+  instructions: Upload the zip file this cell makes to Gradescope.
+variants: 8"""
 
 INTRO = """# {name}
 
@@ -69,9 +70,9 @@ points: 3
 hidden: true
 """ # END TEST CONFIG
 def test_square_hidden(square):
-    import numpy as np
+    import nncheck
     from nncheck import call, call_unchanged, ref
-    x = np.random.default_rng(7).normal(size=(5, 4)) * 3
+    x = nncheck.rng(7).normal(size=(5, 4)) * 3  # each student's own x (docs/authoring.md)
     doubled = ref.alt("square/hidden/doubled", lambda: 2 * x)
     ref.close("square/hidden", call_unchanged(square, x), "square(x) for x of shape (5, 4)",
               alternatives={"you returned 2 * x; square each entry instead (x ** 2)": doubled})

@@ -28,6 +28,7 @@ from autograder.run import confinement, sandbox
 from autograder.run.sandbox import MachineryFault
 from autograder.grade.feedback import to_gradescope, to_text
 from autograder.grade.gradebook import remove_gradebooks, write_gradebooks
+from autograder.grade import variants
 from autograder.grade.report import write_report
 from autograder.grade.roster import RosterError, match_roster, read_roster, students_from_submitters
 from autograder.grade.submissions import (NoNotebook, Submission, feedback_file, find_submissions, notebook_in_zip,
@@ -62,11 +63,12 @@ def grade_one(bundle_root: str, sub: Submission, limits: dict | None = None):
         with tempfile.TemporaryDirectory() as tmp:
             nb = Path(tmp) / "submission.ipynb"
             nb.write_bytes(sub.read_bytes())
-            result = grade_notebook(bundle, nb, limits=bundle.limits(**(limits or {})))
+            result = grade_notebook(bundle, nb, limits=bundle.limits(**(limits or {})), variant=sub.variant)
     except (SubmissionError, NoNotebook) as exc:
         result = SubmissionResult.not_graded(bundle, str(exc))
     except MachineryFault as exc:
         return {"fault": str(exc)}
+    result.variant = sub.variant
     except OSError as exc:  # a full disk or a vanished file on the grader's side
         return {"fault": f"{type(exc).__name__}: {exc}"}
     return result.to_dict()
@@ -106,12 +108,14 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         results, todo = {}, []
         for sub in subs:
             sub.fingerprint = _fingerprint(sub)
-            key = f"{zip_hash}:{sub.fingerprint}"
+            sub.variant = variants.choose(variants.local_identity(sub), bundle.name, bundle.variants)
+            key = f"{zip_hash}:{sub.fingerprint}:v{sub.variant}"
             cached = _feedback_path(feedback_dir, sub, ".grade.json")
             if cached.exists():
                 data = json.loads(cached.read_text())
                 if data.get("key") == key:
                     results[sub.name] = (sub, SubmissionResult.from_dict(data["result"]))
+                    results[sub.name][1].variant = sub.variant
                     continue
             todo.append((sub, key))
         jobs = jobs or os.cpu_count() or 1
@@ -142,11 +146,44 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
                 for line in ([f"missing ({len(missing)}): " + ", ".join(f"{st.id} ({st.name})" if st.name else st.id
                                                                         for st in missing)] if missing else []) + notes:
                     print(f"  {assignment}: {line}", file=sys.stderr)
+            try:  # before the report, which links it
+                write_class_similarity(out_dir / "similarity.html", bundle.name, rows, zip_path)
+            except Exception as exc:  # like the report: never at the cost of the grades
+                print(f"similarity.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
             try:
                 write_report(out_dir / "report.html", assignment, rows, missing=missing, notes=notes)
             except Exception as exc:  # grades.csv is on disk already; the report is a convenience
                 print(f"report.html not written: {type(exc).__name__}: {exc}", file=sys.stderr)
     return rows
+
+
+def handout_notebook(assignment, zip_path: Path):
+    """The student notebook as handed out: assignments/<name>/<name>.ipynb of the project the
+    zip was built in (dist/<name>/autograder.zip), else of this project; None if neither."""
+    for root in (Path(zip_path).resolve().parents[2], ROOT):
+        path = root / "assignments" / assignment / f"{assignment}.ipynb"
+        if path.exists():
+            return path
+    return None
+
+
+def write_class_similarity(path: Path, assignment, rows, zip_path):
+    """similarity.html for the submissions of `rows` (autograder/similarity): the code each
+    student wrote, without the handout, compared pair by pair."""
+    from autograder.similarity import extract
+    from autograder.similarity.page import write_similarity
+    handout = handout_notebook(assignment, zip_path)
+    handout_cells = extract.code_cells_of(handout.read_bytes()) if handout else []
+    submissions = []
+    for sub, _ in rows:
+        try:
+            if sub.source.is_file() and sub.source.suffix == ".zip" and sub.member is None:
+                sub.member = notebook_in_zip(sub.source, assignment)
+            data = sub.read_bytes() if sub.source.is_file() and not sub.problem else b""
+        except (NoNotebook, OSError, zipfile.BadZipFile, KeyError):
+            data = b""
+        submissions.append((sub.name, extract.code_cells_of(data)))
+    return write_similarity(path, assignment, submissions, handout_cells)
 
 
 def bundle_max(bundle):
@@ -228,7 +265,8 @@ def _write_csv(path, bundle, rows, missing=()):
     with_id = any(sub.people.get("id") for sub, _ in rows) or bool(missing)
     with_student = any(sub.student != PurePosixPath(sub.name).stem for sub, _ in rows)
     header = ["submission", *(["student"] if with_student else []), *(["student_id"] if with_id else []),
-              *(["name", "email"] if with_people else []), "score", "max_score", *questions, "status", "error"]
+              *(["name", "email"] if with_people else []), "score", "max_score", *questions, "variant", "status",
+              "error"]
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=header, extrasaction="ignore", restval="")
@@ -237,7 +275,7 @@ def _write_csv(path, bundle, rows, missing=()):
             qs = result.question_scores()
             row = {"submission": sub.name, "student": sub.student, "student_id": sub.people.get("id", ""),
                    "name": sub.people.get("name", ""), "email": sub.people.get("email", ""),
-                   "status": "not graded" if result.fault else "graded",
+                   "variant": result.variant, "status": "not graded" if result.fault else "graded",
                    "error": printable(result.error.replace("\n", " "))}
             if not result.fault:
                 row.update({"score": f"{result.score:g}", "max_score": f"{result.max_score:g}",
@@ -328,7 +366,8 @@ def main(argv=None):
                   + "\n".join("    " + line for line in trace.splitlines()), file=sys.stderr)
         for line in report_duplicates(rows):
             print(f"  note: {line}")
-        print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, feedback in {out / 'feedback'}/")
+        print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, {out / 'similarity.html'}, "
+              f"feedback in {out / 'feedback'}/")
         failed = [sub.name for sub, result in rows if result.fault]
         if failed:
             not_graded += len(failed)

@@ -1,7 +1,8 @@
 """Grade one submission with a built autograder bundle.
 
 The bundle is the unpacked `autograder.zip`: `tests.json` (the master's tests, public and
-hidden), `expected.npz` (reference values recorded from the solution at build time), `files/`
+hidden), `expected.npz` (reference values recorded from the solution at build time; those of
+variant v of the varying hidden checks in `expected@v.npz`), `files/`
 (what students get besides the notebook, e.g. data), `grader_data/` (data only the grader has,
 never shown to the student's code) and this package. The tests run here, in
 the grader's process; the student's code runs in a Sandbox and is reached only through
@@ -16,7 +17,7 @@ import linecache
 import time
 import traceback
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,7 @@ class SubmissionResult:
     seconds: float = 0.0
     confinement: str = ""
     fault: bool = False   # the machinery failed: not a grade (never cached, make grade exits non-zero)
+    variant: int = 0      # which inputs the varying hidden checks used (see nncheck.rng)
 
     @property
     def score(self):
@@ -82,7 +84,7 @@ class SubmissionResult:
     def to_dict(self):
         return {"score": self.score, "max_score": self.max_score, "error": self.error,
                 "seconds": round(self.seconds, 3), "notebook_errors": self.notebook_errors,
-                "confinement": self.confinement,
+                "confinement": self.confinement, "variant": self.variant,
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
@@ -96,7 +98,8 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, d):
         return cls([CheckResult(**c) for c in d["checks"]], d.get("notebook_errors", []),
-                   d.get("error", ""), d.get("seconds", 0.0), d.get("confinement", ""))
+                   d.get("error", ""), d.get("seconds", 0.0), d.get("confinement", ""),
+                   variant=d.get("variant", 0))
 
 
 @dataclass
@@ -121,6 +124,25 @@ class Bundle:
         values = dict(self.meta.get("limits", {}))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Limits(**values)
+
+    @property
+    def variants(self):
+        """K: how many variants the varying hidden checks have (1: a zip without variants)."""
+        return int(self.meta.get("variants", 1))
+
+    def reference(self, variants=(0,)):
+        """The reference values of variant 0 and of the checks that do not vary
+        (expected.npz), with those of `variants` (expected@v.npz)."""
+        reference = nncheck.Reference.load(self.root / "expected.npz")
+        varying = any(t.get("variants", 1) > 1 for t in self.tests)
+        for v in sorted(set(variants) - {0}):
+            path = self.root / f"expected@{v}.npz"
+            if path.exists():
+                reference.values.update(nncheck.unpack(path.read_bytes()))
+            elif varying:  # a broken zip must not cost the student the points of those checks
+                raise MachineryFault(f"the autograder zip has no expected@{v}.npz (variant {v} of "
+                                     f"{self.variants}): rebuild it with make assign")
+        return reference
 
     def max_points(self):
         points = {}
@@ -191,14 +213,20 @@ def _compile_test(source, name="test"):
     return funcs[0]
 
 
-def run_check(test, env):
-    """Run one test against the environment; returns (passed, message). When the test itself
-    fails (not the student's code, not an assertion), the message is a CouldNotRun whose
-    `.traceback` is for the author."""
+def check_variant(test, variant):
+    """The variant a check runs as: the submission's if the check varies (the build found that
+    it draws its inputs from nncheck.rng), else 0 (public checks, fixed inputs)."""
+    return variant if test.get("variants", 1) > 1 else 0
+
+
+def run_check(test, env, variant=0):
+    """Run one test against the environment as `variant` (its nncheck.rng inputs and reference
+    values); returns (passed, message). When the test itself fails (not the student's code,
+    not an assertion), the message is a CouldNotRun whose `.traceback` is for the author."""
     fn = _compile_test(test["source"], test.get("name", "test"))
     try:
         kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
-        with nncheck.values_shown(not test["hidden"]), warnings.catch_warnings():
+        with nncheck.values_shown(not test["hidden"]), nncheck.variant(variant), warnings.catch_warnings():
             warnings.simplefilter("ignore", nncheck.StudentWarning)  # call_quietly still sees them
             fn(**kwargs)
         return True, ""
@@ -215,55 +243,74 @@ def run_check(test, env):
         return False, message
 
 
-def grade_cells(bundle: Bundle, cells, limits=None):
-    """Run the checks of `bundle` against a notebook's code cells. Raises MachineryFault when
-    the grading machinery fails: the caller reports the submission as not graded."""
-    result = SubmissionResult()
+def grade_cells(bundle: Bundle, cells, limits=None, variant=0):
+    """Run the checks of `bundle` against a notebook's code cells, the varying hidden checks as
+    `variant`. Raises MachineryFault when the grading machinery fails: the caller reports the
+    submission as not graded."""
+    return grade_variants(bundle, cells, [variant], limits)[variant]
+
+
+def grade_variants(bundle: Bundle, cells, variants, limits=None):
+    """{variant: SubmissionResult} for one run of the notebook: every check that does not vary
+    runs once, and each varying hidden check once per variant in `variants`. With one variant
+    this is exactly how a submission is graded; with all of them it shows what the submission
+    would score in each (tests/test_variants.py)."""
     start = time.monotonic()
-    reference = nncheck.Reference.load(bundle.root / "expected.npz")
+    reference = bundle.reference(variants)
     saved_ref = nncheck.ref
     nncheck.ref = reference
     nncheck.DATA_DIRS[:] = [str(bundle.files_dir)]
     nncheck.GRADER_DATA_DIRS[:] = [str(bundle.root / "grader_data")]
     sandbox = Sandbox(cells, str(bundle.files_dir), limits or bundle.limits())
+    results = {v: SubmissionResult(variant=v) for v in variants}
     try:
+        error = ""
         try:
             sandbox.start()
         except StudentError as exc:
-            result.error = exc.student_message
+            error = exc.student_message
         env = StudentEnvironment(sandbox)
         # public checks first: the student's code sees a hidden check's inputs only after every
         # message that students can read at once has been written
         order = sorted(range(len(bundle.tests)), key=lambda i: bundle.tests[i]["hidden"])
-        checks = {}
-        for i in order:
-            test = bundle.tests[i]
-            t0 = time.monotonic()
-            if result.error:
-                passed, message = False, f"not graded: {result.error}"
-            else:
-                passed, message = run_check(test, env)
-            checks[i] = CheckResult(test["question"], test["name"], test["points"],
-                                    test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
-                                    time.monotonic() - t0,
-                                    _bounded(getattr(message, "traceback", ""), MESSAGE_LIMIT))
-        result.checks = [checks[i] for i in range(len(bundle.tests))]
-        if not result.error:
-            name_upstream_failures(bundle, result.checks)
-        result.confinement = sandbox.confinement or ""
+        checks = {}  # (test index, the variant it ran as) -> CheckResult
+        for v in variants:
+            for i in order:
+                test = bundle.tests[i]
+                key = (i, check_variant(test, v))
+                if key in checks:
+                    continue
+                t0 = time.monotonic()
+                if error:
+                    passed, message = False, f"not graded: {error}"
+                else:
+                    passed, message = run_check(test, env, key[1])
+                checks[key] = CheckResult(test["question"], test["name"], test["points"],
+                                          test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
+                                          time.monotonic() - t0,
+                                          _bounded(getattr(message, "traceback", ""), MESSAGE_LIMIT))
+        notebook_errors = []
         for i, reason in sorted(sandbox.skip.items()):
-            result.notebook_errors.append(_bounded(f"Cell {i} was left out: {reason}", CELL_ERROR_LIMIT))
+            notebook_errors.append(_bounded(f"Cell {i} was left out: {reason}", CELL_ERROR_LIMIT))
         for i, report in sorted(sandbox.cell_reports.items()):
             if report.error:
-                result.notebook_errors.append(_bounded(f"Cell {i} raised {report.error}", CELL_ERROR_LIMIT))
-        if len(result.notebook_errors) > MAX_CELL_ERRORS:
-            more = len(result.notebook_errors) - MAX_CELL_ERRORS
-            result.notebook_errors[MAX_CELL_ERRORS:] = [f"... and {more} more cells with errors"]
+                notebook_errors.append(_bounded(f"Cell {i} raised {report.error}", CELL_ERROR_LIMIT))
+        if len(notebook_errors) > MAX_CELL_ERRORS:
+            more = len(notebook_errors) - MAX_CELL_ERRORS
+            notebook_errors[MAX_CELL_ERRORS:] = [f"... and {more} more cells with errors"]
+        for v, result in results.items():
+            result.error = error
+            result.checks = [replace(checks[(i, check_variant(t, v))]) for i, t in enumerate(bundle.tests)]
+            if not error:
+                name_upstream_failures(bundle, result.checks)
+            result.confinement = sandbox.confinement or ""
+            result.notebook_errors = list(notebook_errors)
     finally:
         sandbox.kill()
         nncheck.ref = saved_ref
-    result.seconds = time.monotonic() - start
-    return result
+    for result in results.values():
+        result.seconds = time.monotonic() - start
+    return results
 
 
 def author_errors(results):
@@ -316,5 +363,5 @@ def name_upstream_failures(bundle, checks):
         check.message = f"{check.question} uses {what}: fix {those} first.\n{check.message}"
 
 
-def grade_notebook(bundle: Bundle, path, limits=None):
-    return grade_cells(bundle, read_code_cells(path), limits=limits)
+def grade_notebook(bundle: Bundle, path, limits=None, variant=0):
+    return grade_cells(bundle, read_code_cells(path), limits=limits, variant=variant)

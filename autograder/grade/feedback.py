@@ -79,7 +79,8 @@ def _results(result, graded, ignored, notes, cap):
             "test_output_format": "md", "test_name_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"confinement": result.confinement,  # how the student's code ran
-                           "graded": graded, "ignored": [name for name, _ in ignored]}}
+                           "graded": graded, "ignored": [name for name, _ in ignored],
+                           "variant": result.variant}}  # of the hidden checks' inputs
 
 
 def _fair_cap(lengths, budget):

@@ -41,6 +41,7 @@ PAGE_LINKS = [
     ("grades.csv", "grades.csv: one row per submission"),
     ("gradebook-canvas.csv", "Canvas gradebook import"),
     ("gradebook-moodle.csv", "Moodle grade import"),
+    ("similarity.html", "similarity of the submitted code"),
 ]
 
 # Per submission: (link text, file suffix in feedback/), shown when the file exists.

@@ -38,6 +38,7 @@ class Submission:
     people: dict = field(default_factory=dict)  # name / email when an export says so
     fingerprint: str = ""      # sha256 of the file (and member): equal files are reported
     problem: str = ""          # why it cannot be graded, found while unpacking (a row says so)
+    variant: int = 0           # the variant of the hidden checks it gets (grade/variants.py)
 
     @property
     def student(self):
