@@ -47,7 +47,8 @@ def text_of(outputs):
 class Kernel:
     def __init__(self, folder):
         self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(cwd=str(folder), env={**os.environ, "MPLBACKEND": "Agg"})
+        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # plots inline, as students see them
+        self.km.start_kernel(cwd=str(folder), env=env)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)

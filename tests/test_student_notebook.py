@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from conftest import ASSIGNMENTS
 from student_kernel import Kernel, code_cells, student_folder, text_of
 
 INTERNALS = re.compile(r"Error at line \d+ in test|ref\.close\(|alternatives=|Traceback|CheckFailure|"
@@ -113,3 +114,14 @@ def test_export_warns_when_the_saved_file_is_not_the_code_that_ran(tmp_path, ker
     assert "nngrader-warning" in export and "NOT the code you ran" in export, export
     assert f"code cell(s) {edited + 1} differ" in export, export
     assert time.monotonic() - t0 < 60
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_blank_notebook_draws_no_empty_axes(tmp_path, kernels, assignment):
+    """Before the stubs are filled in, a plot cell says what to fill in, and draws nothing."""
+    folder = student_folder(tmp_path, assignment)
+    outs, _ = run_all(kernels(folder), folder, assignment)
+    told = {s: o for s, o in outs.items() if re.search(r"(Fill in|Train) .* first|Fill in .* to see", text_of(o))}
+    assert told, "no plot cell says what to fill in first"
+    for source, outputs in told.items():
+        assert not any("image/png" in o.get("data", {}) for o in outputs), source
