@@ -38,3 +38,27 @@ def graded_samples(built, tmp_path_factory):
         graded[name] = {sub.name.removesuffix(".ipynb"): result for sub, result in rows}
         graded[name]["__out__"] = out
     return graded
+
+
+@pytest.fixture(scope="session")
+def student_python():
+    """The python of a fresh venv from student-requirements.txt, as the README's student steps
+    make it. Built once per version of that file (its checksum names the folder under dist/:
+    installing JupyterLab takes minutes); skips with the reason when it cannot be built."""
+    import hashlib
+    import subprocess
+    reqs = ROOT / "student-requirements.txt"
+    venv = ROOT / "dist" / "student-venv" / hashlib.sha256(reqs.read_bytes()).hexdigest()[:16]
+    done = venv / ".complete"
+    if not done.exists():
+        import shutil
+        shutil.rmtree(venv, ignore_errors=True)
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        proc = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                               "-r", str(reqs)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot build the student venv (pip install -r student-requirements.txt "
+                        f"failed; no network to PyPI?): {proc.stderr.strip().splitlines()[-1:]}")
+        done.write_text(reqs.read_text())
+    return venv / "bin" / "python"

@@ -4,21 +4,11 @@ and grader.export()."""
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
-
-
-@pytest.fixture(scope="module")
-def student_python(tmp_path_factory):
-    venv = tmp_path_factory.mktemp("student-venv")
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(ROOT / "student-requirements.txt")], check=True, capture_output=True)
-    return venv / "bin" / "python"
 
 
 def run_notebook(python, folder, name):
