@@ -26,7 +26,9 @@ SHOTS = ROOT / "grades" / "browser"
 INTERNALS = ("Error at line", "ref.close(", "alternatives=", "Traceback", "CheckFailure",
              "RuntimeWarning", "without encryption")
 # (assignment, sample or None for the blank notebook, seconds for Run All); the normal run
-# opens hw1 blank and filled in, `-m slow` the other assignments
+# opens hw1 blank and filled in; the other assignments run when asked for with -m (e.g.
+# `pytest -m "browser and slow" tests/test_browser_student.py`): they train networks in the
+# browser's kernel, minutes each
 CASES = [("hw1_forward", None, 180), ("hw1_forward", "reference", 180)] + [
     pytest.param(a, s, t, marks=pytest.mark.slow)
     for a, t in (("hw2_backprop", 300), ("hw3_sgd", 600), ("hw4_cnn", 600)) for s in (None, "reference")]
@@ -107,7 +109,9 @@ def run_all_cells(page, seconds):
 
 
 @pytest.mark.parametrize("assignment,sample,seconds", CASES)
-def test_student_notebook_in_jupyterlab(assignment, sample, seconds, browser, student_python, tmp_path):
+def test_student_notebook_in_jupyterlab(assignment, sample, seconds, request, browser, student_python, tmp_path):
+    if request.node.get_closest_marker("slow") and "slow" not in (request.config.option.markexpr or ""):
+        pytest.skip("every assignment in the browser: ask for it with -m 'browser and slow'")
     folder = tmp_path / assignment  # only the assignment folder
     shutil.copytree(ROOT / "assignments" / assignment, folder)
     if sample:
