@@ -273,10 +273,16 @@ class Notebook(otter.Notebook):
         as_ran = ran_top_to_bottom(in_file, _runs, _from_start)
         stale = stale_cells(in_file, _runs)
         if stale:
-            _show(_Note(
-                f"The saved file is NOT the code you ran: code cell(s) {', '.join(map(str, stale))} "
-                "differ. The zip holds the saved file, so the old code would be handed in. Save the "
-                "notebook (File > Save Notebook, Ctrl+S) and run this cell again.", warning=True))
+            which = ", ".join(f"{i} ({in_file[i - 1][1].strip().splitlines()[0][:40]!r})" for i in stale)
+            if saved is True:  # the file is what the editor shows: edited since it ran
+                text = (f"Code cell(s) {which} changed since they last ran: the zip holds the changed "
+                        "code, which has not run or been checked. Run all cells again (Kernel > "
+                        "Restart Kernel and Run All Cells), then this cell.")
+            else:
+                text = (f"The saved file is NOT the code that ran in code cell(s) {which}: the zip "
+                        "holds the saved file, so that older code would be handed in. Save the "
+                        "notebook (File > Save Notebook, Ctrl+S) and run this cell again.")
+            _show(_Note(text, warning=True))
         elif saved is not True and not as_ran:
             when = time.strftime("%H:%M:%S", time.localtime(os.path.getmtime(nb_path)))
             why = ("Could not save the notebook automatically" if saved is False else
