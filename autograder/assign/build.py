@@ -181,7 +181,7 @@ def course_grader(nb):
     nb = copy.deepcopy(nb)
     made = 0
     for cell in nb["cells"]:
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        text = original = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if cell["cell_type"] == "code" and text.startswith("# Initialize Otter\nimport otter\n"):
             made += 1
             text = text.replace("# Initialize Otter\nimport otter\ngrader = otter.Notebook(",
@@ -201,7 +201,8 @@ def course_grader(nb):
                 "Kernel and Run All Cells), so that all plots appear in the output. The cell below "
                 "saves the notebook (in JupyterLab; in another editor **save first**) and makes the "
                 "zip file to submit; it warns if the saved file is not the code that ran.", 1)
-        cell["source"] = text
+        if text != original:  # in the form otter wrote (a list of lines): small diffs
+            cell["source"] = text.splitlines(keepends=True) if isinstance(cell["source"], list) else text
     if made != 1:
         raise SystemExit(f"expected one otter init cell in otter assign's notebook, found {made}")
     return nb
