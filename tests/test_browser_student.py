@@ -127,13 +127,17 @@ def test_student_notebook_in_jupyterlab(assignment, sample, seconds, request, br
         page.goto(lab.url)
         run_all_cells(page, seconds)
         cells = page.locator(".jp-Notebook .jp-CodeCell")
-        sources = [c.locator(".jp-InputArea-editor").inner_text() for c in cells.all()]
-        outputs = [c.locator(".jp-OutputArea").inner_text() if c.locator(".jp-OutputArea").count() else ""
+        # textContent, not innerText: JupyterLab skips rendering the cells out of view
+        # (content-visibility), and innerText of those is empty
+        sources = [c.locator(".jp-InputArea-editor").text_content() for c in cells.all()]
+        outputs = [c.locator(".jp-OutputArea").text_content() if c.locator(".jp-OutputArea").count() else ""
                    for c in cells.all()]
         checks = [i for i, s in enumerate(sources) if "grader.check(" in s]
         export = next(i for i, s in enumerate(sources) if "grader.export(" in s)
-        cells.nth(checks[0]).screenshot(path=str(SHOTS / f"{name}-check.png"))
-        cells.nth(export).screenshot(path=str(SHOTS / f"{name}-export.png"))
+        for i, what in ((checks[0], "check"), (export, "export")):
+            cells.nth(i).scroll_into_view_if_needed()
+            page.wait_for_timeout(500)  # cells scrolled into view are painted a moment later
+            cells.nth(i).screenshot(path=str(SHOTS / f"{name}-{what}.png"))
 
         for i, out in enumerate(outputs):
             assert not any(bad in out for bad in INTERNALS), f"cell {i}:\n{out[:2000]}"

@@ -69,6 +69,9 @@ def test_failed_checks_show_the_message_only(tmp_path, kernels, sample, expect):
     # <pre> text anywhere unless told otherwise)
     failed = [t for t in texts.values() if "did not pass" in t]
     assert failed and all("word-break: normal" in t for t in failed)
+    every = texts["grader.check_all()"]  # in the notebook's order, not otter's alphabetical one
+    order = ["q_activations", "q_dense", "q_forward", "q_mse", "q_bce", "q_softmax", "q_softmax_ce"]
+    assert [every.index(q + " ") for q in order] == sorted(every.index(q + " ") for q in order), every
 
 
 def test_export_after_a_top_to_bottom_run_needs_no_rerun(tmp_path, kernels):

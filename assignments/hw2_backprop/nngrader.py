@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -253,13 +254,18 @@ class Notebook(otter.Notebook):
         return self._check_all(sys._getframe(1).f_globals)
 
     def _check_all(self, global_env):
-        """Every question, in the notebook's order (otter's metadata keeps it; a tests/ folder
-        is listed by name)."""
+        return CheckAll([self.check(name, global_env) for name in self._questions()])
+
+    def _questions(self):
+        """Every question otter knows, in the order of the notebook's check cells."""
         from otter.check.utils import list_available_tests
         names = list_available_tests(self._tests_dir, self._nbmeta_config)
-        in_notebook = list(self._nbmeta_config.tests or {})
-        names.sort(key=lambda n: in_notebook.index(n) if n in in_notebook else len(in_notebook))
-        return CheckAll([self.check(name, global_env) for name in names])
+        try:
+            cells = _code_cells(self._notebook)
+        except (OSError, TypeError, ValueError):
+            return names
+        order = [q for _, source in cells for q in re.findall(r"grader\.check\([\"']([^\"']+)", source)]
+        return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
 
     def export(self, nb_path=None, export_path=None, pdf=False, files=None, display_link=True,
                force_save=True, run_tests=True, **kwargs):
@@ -319,7 +325,7 @@ class Notebook(otter.Notebook):
             _show(HTML(f"<p>Your submission is in <a href='{name}' download='{os.path.basename(name)}' "
                        f"target='_blank'>{name}</a>: click to download it, then upload it to "
                        "Gradescope.</p>"))
-        _step(f"Export done in {time.monotonic() - t0:.0f} s.")
+        _step(f"Export done in {time.monotonic() - t0:.1f} s.")
 
     def _save(self, nb_path):
         """Ask the front end to save; True once the file on disk is newer, False if it is not
@@ -364,6 +370,6 @@ class Notebook(otter.Notebook):
                 results = dill.load(f)
         finally:
             os.remove(results_path)
-        order = list(self._nbmeta_config.tests or {})
+        order = self._questions()
         files = sorted(results.results.values(), key=lambda tf: order.index(tf.name) if tf.name in order else len(order))
         return CheckAll([CheckResult(tf) for tf in files], brief=True)
