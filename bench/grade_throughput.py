@@ -94,6 +94,7 @@ def build_otter_zip(a, root: Path, work: Path):
     # kernel anyway): nncheck looks for it in the working folder
     (src / "nncheck.py").write_text((ROOT / "autograder" / "nncheck.py").read_text().replace(
         "GRADER_DATA_DIRS = []", 'GRADER_DATA_DIRS = ["."]', 1))
+    shutil.copy(ROOT / "autograder" / "nngrader.py", src / "nngrader.py")  # the notebooks' grader
     with zipfile.ZipFile(root / "dist" / a / "autograder.zip") as zf:
         (src / "public_expected.npz").write_bytes(zf.read("expected.npz"))  # public AND hidden values
         for name in zf.namelist():  # data files (files/ in our zip) and grader-only data
@@ -208,7 +209,7 @@ class Notebook:
     def __init__(self, *a, **k): pass
     def __getattr__(self, name): return lambda *a, **k: None
 otter.Notebook = Notebook
-sys.modules["otter"] = otter
+sys.modules["otter"] = sys.modules["nngrader"] = otter
 nb = json.load(open(sys.argv[1]))
 cells = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
          for c in nb["cells"] if c["cell_type"] == "code"]

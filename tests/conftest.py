@@ -50,3 +50,11 @@ def slow(reason):
     """Marks for a test that takes minutes: `slow` (`make test` leaves it out, `make test-slow`
     runs it); `reason` says what it covers that the fast tests do not."""
     return [pytest.mark.slow]
+
+
+@pytest.fixture(scope="session")
+def student_python():
+    """The python of a fresh venv from student-requirements.txt, as the README's student steps
+    make it (built once per version of that file: tests/venvs.py)."""
+    from venvs import cached_venv
+    return cached_venv("student", (ROOT / "student-requirements.txt").read_bytes())

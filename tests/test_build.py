@@ -23,8 +23,10 @@ def test_committed_outputs_match_a_fresh_build(built, assignment):
         committed = ROOT / rel
         assert committed.exists(), f"{rel} is missing: run `make assign`"
         assert _code(committed) == _code(built / rel), f"{rel} is out of date with its master: run `make assign`"
-    assert (ROOT / "assignments" / assignment / "nncheck.py").read_text() == (ROOT / "autograder" / "nncheck.py").read_text(), \
-        f"assignments/{assignment}/nncheck.py is out of date: run `make assign`"
+    for shipped, source in (("nncheck.py", "autograder/nncheck.py"), ("nngrader.py", "autograder/nngrader.py"),
+                            ("requirements.txt", "student-requirements.txt")):
+        assert (ROOT / "assignments" / assignment / shipped).read_text() == (ROOT / source).read_text(), \
+            f"assignments/{assignment}/{shipped} is out of date: run `make assign`"
     fresh = nncheck.unpack((built / "assignments" / assignment / "public_expected.npz").read_bytes())
     committed = nncheck.unpack((ROOT / "assignments" / assignment / "public_expected.npz").read_bytes())
     assert fresh.keys() == committed.keys()

@@ -4,18 +4,11 @@ and grader.export()."""
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from conftest import ASSIGNMENTS, first_fast, ROOT
-from venvs import cached_venv
-
-
-@pytest.fixture(scope="module")
-def student_python(tmp_path_factory):
-    return cached_venv("student", (ROOT / "student-requirements.txt").read_bytes())
 
 
 def run_notebook(python, folder, name):

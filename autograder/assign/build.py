@@ -9,7 +9,8 @@
    the zip's expected@v.npz).
    The tests then run again in check mode against the solution, every variant, and must all
    pass.
-3. Outputs: assignments/<name>/ (student notebook, nncheck.py, public reference values, data),
+3. Outputs: assignments/<name>/ (student notebook, nncheck.py, nngrader.py, public reference values,
+   data, requirements.txt: a copy of student-requirements.txt),
    solutions/<name>/samples/ (reference, blank, one notebook per mistake),
    dist/<name>/autograder.zip (tests, reference values, this framework; no solution code).
 
@@ -232,6 +233,42 @@ def write_json(path: Path, data):
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+STUDENT_MODULES = ("nncheck.py", "nngrader.py")  # beside every student notebook
+
+
+def course_grader(nb):
+    """otter's init and export cells, made with nngrader's Notebook (the course's check messages,
+    an export that saves first): the grader's sandbox replaces both by stand-ins."""
+    nb = copy.deepcopy(nb)
+    made = 0
+    for cell in nb["cells"]:
+        text = original = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and text.startswith("# Initialize Otter\nimport otter\n"):
+            made += 1
+            text = text.replace("# Initialize Otter\nimport otter\ngrader = otter.Notebook(",
+                                "# Initialize Otter (nngrader.py: otter's Notebook, with short check "
+                                "messages and an export that saves first)\n"
+                                "from nngrader import Notebook\ngrader = Notebook(", 1)
+        elif cell["cell_type"] == "code" and "grader.export(" in text:
+            text = text.replace("# Save your notebook first, then run this cell to export your submission.",
+                                "# Saves the notebook (JupyterLab), makes the zip to upload and shows "
+                                "its public checks.", 1)
+        elif cell["cell_type"] == "markdown" and text.startswith("## Submission"):
+            text = text.replace(
+                "Make sure you have run all cells in your notebook in order before running the cell "
+                "below, so that all images/graphs appear in the output. The cell below will generate "
+                "a zip file for you to submit. **Please save before exporting!**",
+                "Run all cells in order before running the cell below (fastest: Kernel > Restart "
+                "Kernel and Run All Cells), so that all plots appear in the output. The cell below "
+                "saves the notebook (in JupyterLab; in another editor **save first**) and makes the "
+                "zip file to submit; it warns if the saved file is not the code that ran.", 1)
+        if text != original:  # in the form otter wrote (a list of lines): small diffs
+            cell["source"] = text.splitlines(keepends=True) if isinstance(cell["source"], list) else text
+    if made != 1:
+        raise SystemExit(f"expected one otter init cell in otter assign's notebook, found {made}")
+    return nb
+
+
 def strip_outputs(nb):
     """No outputs, and cell ids that do not change from build to build (otter makes new ones)."""
     nb = copy.deepcopy(nb)
@@ -310,8 +347,8 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "otter"
         otter_assign(master, out)
-        solution_nb = json.loads((out / "autograder" / f"{assignment}.ipynb").read_text())
-        student_nb = json.loads((out / "student" / f"{assignment}.ipynb").read_text())
+        solution_nb = course_grader(json.loads((out / "autograder" / f"{assignment}.ipynb").read_text()))
+        student_nb = course_grader(json.loads((out / "student" / f"{assignment}.ipynb").read_text()))
         tests = collect_tests(solution_nb)
         order = [q for c in student_nb["cells"] if c["cell_type"] == "code"
                  for q in re.findall(r'grader\.check\("([^"]+)"\)', "".join(c["source"]))]
@@ -342,7 +379,9 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
         write_json(student_dir / f"{assignment}.ipynb", strip_outputs(student_nb))
         for f in files_dir.iterdir():
             shutil.copy(f, student_dir / f.name)
-        shutil.copy(PACKAGE / "nncheck.py", student_dir / "nncheck.py")
+        for module in STUDENT_MODULES:
+            shutil.copy(PACKAGE / module, student_dir / module)
+        shutil.copy(ROOT / "student-requirements.txt", student_dir / "requirements.txt")
         reference.save(student_dir / "public_expected.npz", keys=public_keys)
 
         # the samples

@@ -151,8 +151,9 @@ def _clip(text, limit=OUTPUT_LIMIT):
     return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit} more characters]"
 
 
-def _fake_otter():
-    """`import otter` in a graded notebook: grader.check/export do nothing here."""
+def _fake_otter(name="otter"):
+    """`import otter` (or nngrader, otter's Notebook for students) in a graded notebook:
+    grader.check/export do nothing here."""
 
     class Notebook:
         def __init__(self, *args, **kwargs):
@@ -161,7 +162,7 @@ def _fake_otter():
         def __getattr__(self, name):
             return lambda *a, **k: None
 
-    mod = types.ModuleType("otter")
+    mod = types.ModuleType(name)
     mod.Notebook = Notebook
     return mod
 
@@ -272,6 +273,7 @@ def main():
     out = BoundedOutput()
     sys.stdout = sys.stderr = out
     sys.modules["otter"] = _fake_otter()
+    sys.modules["nngrader"] = _fake_otter("nngrader")
     sys.path[:] = [home] + [p for p in sys.path if p not in (HERE, os.path.dirname(HERE), "")]
     builtins.display = lambda *a, **k: None
     ns = {"__name__": "__main__", "__builtins__": builtins}
