@@ -35,7 +35,7 @@ def test_the_build_shows_the_author_the_traceback_of_a_broken_test(tmp_path, mon
         build.build("tiny", tmp_path)
     text = str(failed.value)
     assert "test test_double_hidden fails on the solution" in text
-    assert "this check could not run (AttributeError)" in text          # what students would read
+    assert "this check could not use what your code returned (AttributeError)" in text   # what students read
     assert re.search(r'File "<test test_double_hidden>", line \d+, in test_double_hidden', text)
     assert "x = np.random.defualt_rng(5).normal(size=4)" in text        # the line at fault
     assert "has no attribute 'defualt_rng'" in text
@@ -62,6 +62,7 @@ def test_make_grade_logs_the_traceback_and_students_read_the_polite_line(tmp_pat
     [results] = (out / "feedback").glob("*.results.json")
     student = json.loads(results.read_text())
     hidden = next(t for t in student["tests"] if "test_double_hidden" in t["name"])
-    assert hidden["output"] == ("this check could not run (AttributeError); this is a problem in the "
-                                "autograder, not in your code: please tell your instructor.")
+    assert hidden["output"] == ("this check could not use what your code returned (AttributeError): check "
+                                "that each function returns what its docstring says (an array, a tuple or a "
+                                "dict, with the shapes given); if it does, tell your instructor.")
     assert "Traceback" not in results.read_text() and "got.shape" not in results.read_text()

@@ -221,3 +221,70 @@ def test_weights_trained_beforehand_earn_nothing(built, tmp_path):
                                 quiet=True, jobs=1)
     digits = [c for c in result.checks if c.name in ("test_train_digits_loss", "test_train_digits_accuracy")]
     assert len(digits) == 2 and not any(c.passed for c in digits), [(c.name, c.message[:200]) for c in digits]
+
+
+ROUND2 = {
+    # the result's dtype is a record whose field name is the inputs
+    "leak_dtype": '''
+import numpy as np
+def _leak(*args, **kwargs):
+    first = next(a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray))
+    return np.zeros(1, dtype=[("LEAK " + " ".join(repr(float(v)) for v in first.ravel()[:6]), "f8")])
+sigmoid = relu = tanh = dense_forward = mse_loss = softmax = softmax_cross_entropy = _leak
+''',
+    # the first input's 64 bits as the sizes of an empty array
+    "leak_shape": '''
+import numpy as np
+def _leak(*args, **kwargs):
+    first = next(a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray))
+    bits = int(np.float64(first.ravel()[0]).view(np.uint64))
+    return np.zeros((0, bits >> 32, bits & 0xFFFFFFFF), np.int8)
+sigmoid = relu = tanh = dense_forward = mse_loss = softmax = softmax_cross_entropy = _leak
+''',
+    # a warning worded like numpy's whose last words spell the inputs
+    "leak_warning": '''
+import warnings
+import numpy as np
+def _leak(*args, **kwargs):
+    first = next(a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray))
+    warnings.warn("overflow encountered in LEAK " + repr(float(first.ravel()[0])), RuntimeWarning)
+    return np.zeros(np.shape(first))
+sigmoid = softmax = softmax_cross_entropy = _leak
+''',
+    # a cell answers its own request with a JSON header nested 100,000 deep
+    "deep_reply": '''
+import os, struct, sys
+_h = b"[" * 100_000 + b"]" * 100_000
+_frame = memoryview(struct.pack(">II", len(_h), 0) + _h)
+while _frame:
+    _frame = _frame[os.write(int(sys.argv[2]), _frame):]
+os._exit(0)
+''',
+}
+
+
+def test_round_two_hidden_channels_and_a_forged_deep_reply(built, tmp_path):
+    """A hidden check's message carries nothing the student's value chose (a dtype's field
+    names, a shape, a warning's words); a forged reply nested too deeply is the student's
+    error (0 with a reason), not "not graded"."""
+    samples = built / "solutions" / A / "samples"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "reference.ipynb").write_bytes((samples / "reference.ipynb").read_bytes())
+    for name, source in ROUND2.items():
+        nb = json.loads((samples / "blank.ipynb").read_text())
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                            "source": source})
+        (subs / f"{name}.ipynb").write_text(json.dumps(nb))
+    proc = _grade(built, subs, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = _rows(tmp_path / "out")
+    assert rows["reference.ipynb"]["score"] == "28"
+    for name in ROUND2:
+        assert rows[f"{name}.ipynb"]["score"] == "0" and rows[f"{name}.ipynb"]["status"] == "graded", rows[f"{name}.ipynb"]
+    for name in ("leak_dtype", "leak_shape", "leak_warning"):
+        data = json.loads((tmp_path / "out" / "feedback" / f"{name}.ipynb.grade.json").read_text())
+        hidden = [c for c in data["result"]["checks"] if c["hidden"]]
+        assert hidden and all("LEAK" not in c["message"] for c in hidden), [c["message"] for c in hidden][:2]
+        if name == "leak_shape":
+            assert all("got (0," not in c["message"] for c in hidden)

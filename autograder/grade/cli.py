@@ -32,7 +32,7 @@ from autograder.grade import variants
 from autograder.grade.report import write_report
 from autograder.grade.roster import RosterError, match_roster, read_roster, students_from_submitters
 from autograder.grade.submissions import (NoNotebook, Submission, feedback_file, find_submissions, notebook_in_zip,
-                                          printable, unique_names)
+                                          printable, spreadsheet_safe, unique_names)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,9 +68,9 @@ def grade_one(bundle_root: str, sub: Submission, limits: dict | None = None):
         result = SubmissionResult.not_graded(bundle, str(exc))
     except MachineryFault as exc:
         return {"fault": str(exc)}
-    result.variant = sub.variant
     except OSError as exc:  # a full disk or a vanished file on the grader's side
         return {"fault": f"{type(exc).__name__}: {exc}"}
+    result.variant = sub.variant
     return result.to_dict()
 
 
@@ -145,7 +145,7 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
             if not quiet:
                 for line in ([f"missing ({len(missing)}): " + ", ".join(f"{st.id} ({st.name})" if st.name else st.id
                                                                         for st in missing)] if missing else []) + notes:
-                    print(f"  {assignment}: {line}", file=sys.stderr)
+                    print(f"  {assignment}: {printable(line)}", file=sys.stderr)
             try:  # before the report, which links it
                 write_class_similarity(out_dir / "similarity.html", bundle.name, rows, zip_path)
             except Exception as exc:  # like the report: never at the cost of the grades
@@ -280,9 +280,10 @@ def _write_csv(path, bundle, rows, missing=()):
             if not result.fault:
                 row.update({"score": f"{result.score:g}", "max_score": f"{result.max_score:g}",
                             **{q: f"{qs.get(q, (0, 0))[0]:g}" for q in questions}})
-            w.writerow(row)
+            w.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
         for st in missing:
-            w.writerow({"student_id": st.id, "name": st.name, "email": st.email, "status": "missing"})
+            w.writerow({k: spreadsheet_safe(printable(v)) for k, v in
+                        {"student_id": st.id, "name": st.name, "email": st.email, "status": "missing"}.items()})
     tmp.replace(path)
 
 
@@ -362,7 +363,8 @@ def main(argv=None):
             continue
         print_table(name, rows)
         for test, trace in author_errors(result for _, result in rows).items():
-            print(f"  TEST ERROR in {test} (students read 'this check could not run'; fix the test):\n"
+            print(f"  TEST ERROR in {test} (students read 'this check could not use what your code "
+                  "returned'; it passed on the solution: make the test say what is wrong):\n"
                   + "\n".join("    " + line for line in trace.splitlines()), file=sys.stderr)
         for line in report_duplicates(rows):
             print(f"  note: {line}")

@@ -237,8 +237,11 @@ def run_check(test, env, variant=0):
     except MachineryFault:
         raise  # not the student's doing: the submission is not graded, never scored
     except Exception as exc:
-        message = CouldNotRun(f"this check could not run ({type(exc).__name__}); this is a problem in "
-                              "the autograder, not in your code: please tell your instructor.")
+        # the test passed on the solution when the zip was built: what differs now is the
+        # submission's values (a list where an array was meant, y_hat alone where a pair was)
+        message = CouldNotRun(f"this check could not use what your code returned ({type(exc).__name__}): "
+                              "check that each function returns what its docstring says (an array, a "
+                              "tuple or a dict, with the shapes given); if it does, tell your instructor.")
         message.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next))
         return False, message
 

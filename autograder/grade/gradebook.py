@@ -27,6 +27,8 @@ import csv
 import re
 from pathlib import Path
 
+from autograder.grade.submissions import spreadsheet_safe
+
 CANVAS = "gradebook-canvas.csv"
 MOODLE = "gradebook-moodle.csv"
 
@@ -61,7 +63,7 @@ def _canvas_column(matching, assignment):
 def _write(path: Path, rows):
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows)
+        csv.writer(f).writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
     tmp.replace(path)
 
 

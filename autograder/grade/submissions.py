@@ -102,6 +102,18 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in str(text))
 
 
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet will not run: text starting with = + - @, a tab or a carriage
+    return gets a leading ' (OWASP's advice against formula injection); numbers stay numbers."""
+    if not isinstance(value, str) or not value or value[0] not in "=+-@\t\r":
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
 def find_submissions(path: Path, assignment: str, workdir: Path) -> list[Submission]:
     """Every submission in `path` (a folder, a class zip, one notebook or one export zip)."""
     path = Path(path)
@@ -137,7 +149,7 @@ def _hidden(parts) -> bool:
 
 
 def _in_folder(folder: Path, assignment: str, top=False, prefix="") -> list[Submission]:
-    if (folder / "submission_metadata.yml").exists():
+    if (folder / "submission_metadata.yml").exists() and _looks_like_export(folder):
         return _gradescope_export(folder, assignment)
     items = [i for i in sorted(folder.iterdir()) if not _hidden([i.name]) and not i.is_symlink()]
     if top and len(items) == 1 and items[0].is_dir():
@@ -149,6 +161,13 @@ def _in_folder(folder: Path, assignment: str, top=False, prefix="") -> list[Subm
         else:   # anything else gets a row too: grading says why it is not a notebook
             subs.append(Submission(printable(prefix + item.name), item))
     return subs
+
+
+def _looks_like_export(folder: Path) -> bool:
+    """A Gradescope export: its index beside submission_<id>/ folders only (a student's folder
+    that holds a made-up index is graded as that student's folder)."""
+    folders = [p.name for p in folder.iterdir() if p.is_dir() and not _hidden([p.name])]
+    return bool(folders) and all(re.fullmatch(r"submission_\d+", name) for name in folders)
 
 
 def _student_folder(folder: Path, prefix: str) -> list[Submission]:
@@ -234,12 +253,16 @@ def extract_class_zip(zip_path: Path, target: Path) -> list[tuple[str, str]]:
 
 
 def unique_names(subs: list[Submission]) -> list[Submission]:
-    """Rows are keyed by name: a name met twice gets " (2)", " (3)" (never a merged row)."""
-    seen = {}
+    """Rows are keyed by name: a name met again gets " (2)", " (3)", ... until it is free
+    (never a merged row)."""
+    taken = set()
     for sub in subs:
-        n = seen[sub.name] = seen.get(sub.name, 0) + 1
-        if n > 1:
-            sub.name = f"{sub.name} ({n})"
+        name, n = sub.name, 1
+        while name in taken:
+            n += 1
+            name = f"{sub.name} ({n})"
+        sub.name = name
+        taken.add(name)
     return subs
 
 
