@@ -381,7 +381,7 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
             shutil.copy(f, student_dir / f.name)
         for module in STUDENT_MODULES:
             shutil.copy(PACKAGE / module, student_dir / module)
-        shutil.copy(ROOT / "student-requirements.txt", student_dir / "requirements.txt")
+        shutil.copy(PACKAGE.parent / "student-requirements.txt", student_dir / "requirements.txt")
         reference.save(student_dir / "public_expected.npz", keys=public_keys)
 
         # the samples
