@@ -71,6 +71,11 @@ def current_time_limit():
     return _settings["seconds"]
 
 
+def values_are_shown():
+    """Whether the check running now may show values (public) or not (hidden)."""
+    return _settings["show_values"]
+
+
 # ---------------------------------------------------------------- seeded inputs, per student
 
 rng_seeds = []  # the seeds rng() was called with, in order (the build learns which checks vary)

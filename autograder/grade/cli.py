@@ -180,7 +180,7 @@ def write_class_similarity(path: Path, assignment, rows, zip_path):
             if sub.source.is_file() and sub.source.suffix == ".zip" and sub.member is None:
                 sub.member = notebook_in_zip(sub.source, assignment)
             data = sub.read_bytes() if sub.source.is_file() and not sub.problem else b""
-        except (NoNotebook, OSError, zipfile.BadZipFile, KeyError):
+        except (NoNotebook, OSError):   # read_bytes reports a damaged zip as NoNotebook
             data = b""
         submissions.append((sub.name, extract.code_cells_of(data)))
     return write_similarity(path, assignment, submissions, handout_cells)

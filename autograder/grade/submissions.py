@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 # what reading a damaged, encrypted or exotic zip member raises (a student's file, never a fault)
-UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, KeyError,
+UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError,
                   ValueError, LookupError)
 
 

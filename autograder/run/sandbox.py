@@ -348,7 +348,7 @@ class Sandbox:
             if oom:
                 raise WorkerGone(f"{what} ran out of memory: all the notebook's processes together "
                                  f"may use {self.limits.memory_mb} MB") from None
-            shown = f" (exit code {code})" if nncheck._settings["show_values"] else ""   # a code can carry data
+            shown = f" (exit code {code})" if nncheck.values_are_shown() else ""   # a code can carry data
             raise WorkerGone(f"the notebook's process exited during {what}{shown}: "
                              "sys.exit(), os._exit(), a crash, or running out of memory "
                              f"(the limit is {self.limits.memory_mb} MB)") from None
