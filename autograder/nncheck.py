@@ -428,7 +428,7 @@ def assert_close(got, expected, what, *, rtol=1e-6, atol=1e-8, batch=None, alter
         return
     if isinstance(expected, str):
         if got != expected:
-            shown = f"expected {expected!r}, got {got!r}" if _settings["show_values"] else f"{got!r} is not right"
+            shown = f"expected {expected!r}, got {got!r}" if _settings["show_values"] else "not the expected answer"
             raise CheckFailure(f"{what}: {shown}.")
         return
     e = np.asarray(expected)

@@ -109,3 +109,11 @@ def test_load_checks_makes_a_module_whose_errors_point_at_checks_py():
     with pytest.raises(ZeroDivisionError) as failure:
         module.broken()
     assert "<checks.py of hw9>" in str(failure.traceback[-1].path)
+
+
+def test_a_wrong_string_answer_is_not_quoted_back_in_a_hidden_check():
+    with pytest.raises(nncheck.CheckFailure, match="expected 'relu', got 'tanh'"):
+        nncheck.assert_close("tanh", "relu", "the activation")
+    with nncheck.values_shown(False), pytest.raises(nncheck.CheckFailure) as failure:
+        nncheck.assert_close("leak:0.123,4.56", "relu", "the activation")
+    assert str(failure.value) == "the activation: not the expected answer."
