@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,14 +39,18 @@ def test_new_assign_and_grade_the_scaffold(project):
     made = make(project, "new", "ASSIGNMENT=demo")
     assert "| `demo` |" in made.stdout                      # the README row to add
     master = project / "solutions" / "demo" / "demo.ipynb"
-    assert master.exists() and (project / "solutions" / "demo" / "mistakes.py").exists()
+    checks = project / "solutions" / "demo" / "checks.py"
+    assert master.exists() and checks.exists() and (project / "solutions" / "demo" / "mistakes.py").exists()
+    assert "def test_square_hidden(square, checks):" in master.read_text()   # the hidden check calls checks.same
 
     lint = subprocess.run([str(project / ".venv" / "bin" / "python"), "-m", "autograder.assign.lint", "demo"],
                           cwd=project, capture_output=True, text=True)
     assert lint.returncode == 0 and lint.stdout == "", lint.stdout + lint.stderr
 
     make(project, "assign", "ASSIGNMENT=demo")
-    assert (project / "dist" / "demo" / "autograder.zip").exists()
+    with zipfile.ZipFile(project / "dist" / "demo" / "autograder.zip") as z:
+        assert json.loads(z.read("tests.json"))["checks"] == checks.read_text()   # checks.py goes to the grader
+    assert not list((project / "assignments" / "demo").rglob("checks*"))       # and never to students
     student = (project / "assignments" / "demo" / "demo.ipynb").read_text()
     assert "def square(x)" in student and "return x ** 2" not in student   # the solution stays out
     samples = sorted(p.stem for p in (project / "solutions" / "demo" / "samples").glob("*.ipynb"))
@@ -59,9 +64,14 @@ def test_new_assign_and_grade_the_scaffold(project):
     assert scores == {"reference": 4.0, "blank": 0.0, "square_doubled": 0.0, "square_in_place": 0.0,
                       "correct_multiply": 4.0, "correct_np_square": 4.0, "correct_loops": 4.0,
                       "correct_copy_then_in_place": 4.0}
-    feedback = next((project / "grades" / "demo" / "feedback").glob("square_doubled*.grade.json"))
-    outputs = [c["message"] for c in json.loads(feedback.read_text())["result"]["checks"]]
-    assert any("you returned 2 * x" in o for o in outputs), outputs
+    def hidden_check(sample):
+        feedback = project / "grades" / "demo" / "feedback" / f"{sample}.ipynb.grade.json"
+        return next(c for c in json.loads(feedback.read_text())["result"]["checks"] if c["name"] == "test_square_hidden")
+    # the hidden check runs checks.same from checks.py: the solution passes it, the blank fails it, and
+    # a known mistake and a changed input are named
+    assert hidden_check("reference")["passed"] and not hidden_check("blank")["passed"]
+    assert "you returned 2 * x" in hidden_check("square_doubled")["message"]
+    assert "in place" in hidden_check("square_in_place")["message"]
 
 
 def test_the_scaffold_passes_the_sample_tests(project):

@@ -1,8 +1,9 @@
 """make new ASSIGNMENT=<name>: a new master to start from (docs/authoring.md).
 
 Writes solutions/<name>/<name>.ipynb (the config cell and one question, `square`, with a public
-and a hidden check) and solutions/<name>/mistakes.py (two typical mistakes, four correct variants),
-then prints the README table row to add. The scaffold passes the lint, builds with
+and a hidden check), solutions/<name>/checks.py (one helper the hidden check calls: code that
+hidden checks share goes there) and solutions/<name>/mistakes.py (two typical mistakes, four
+correct variants), then prints the README table row to add. The scaffold passes the lint, builds with
 `make assign ASSIGNMENT=<name>`, and its samples grade as mistakes.py says: replace the question
 with yours, keeping that true.
 """
@@ -69,13 +70,30 @@ HIDDEN_TEST = '''""" # BEGIN TEST CONFIG
 points: 3
 hidden: true
 """ # END TEST CONFIG
-def test_square_hidden(square):
-    import nncheck
-    from nncheck import call, call_unchanged, ref
-    x = nncheck.rng(7).normal(size=(5, 4)) * 3  # each student's own x (docs/authoring.md)
-    doubled = ref.alt("square/hidden/doubled", lambda: 2 * x)
-    ref.close("square/hidden", call_unchanged(square, x), "square(x) for x of shape (5, 4)",
-              alternatives={"you returned 2 * x; square each entry instead (x ** 2)": doubled})
+def test_square_hidden(square, checks):
+    from nncheck import ref, rng
+    x = rng(7).normal(size=(5, 4)) * 3  # each student's own x (docs/authoring.md, "Per-student variants")
+    checks.same("square/hidden", square, [x], "square(x) for x of shape (5, 4)", alternatives={
+        "you returned 2 * x; square each entry instead (x ** 2)": ref.alt("square/hidden/doubled", lambda: 2 * x)})
+'''
+
+CHECKS = '''"""What the hidden checks of {name} share: a hidden test that takes a parameter `checks` gets
+this module (docs/authoring.md).
+
+It goes into the autograder zip only, never to students, so public checks cannot use it (the
+lint refuses that). Put here what hidden checks repeat (input makers, result-form checks, known
+mistakes, a whole family of checks), so that each hidden test reads as its spec in a few lines.
+Read nncheck.ref when a function runs, as `nncheck.ref.close(...)`; never `from nncheck import
+ref` at the top of this file: the build swaps nncheck.ref for the values it records.
+"""
+import nncheck
+
+
+def same(key, fn, args, what, **options):
+    """fn(*args) compared with the solution's result, recorded under `key` when the zip is built
+    (options: batch=, alternatives=, rtol=, atol=; see nncheck.assert_close). The call must leave
+    its arguments unchanged."""
+    nncheck.ref.close(key, nncheck.call_unchanged(fn, *args), what, **options)
 '''
 
 MISTAKES = '''"""Sample submissions for {name}: the reference with one typical mistake each (docs/authoring.md).
@@ -148,7 +166,7 @@ def _cells(name):
 
 
 def scaffold(name: str, root: Path = ROOT) -> Path:
-    """Write the new master and its mistakes.py under root/solutions/<name>/; returns the folder.
+    """Write the new master, its checks.py and mistakes.py under root/solutions/<name>/; returns the folder.
     Refuses a name that is not a Python-style identifier or that exists already."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name or ""):
         raise SystemExit(f"assignment name {name!r}: use lower-case letters, digits and _ "
@@ -162,6 +180,7 @@ def scaffold(name: str, root: Path = ROOT) -> Path:
         "language_info": {"name": "python"}})
     nb.cells = _cells(name)
     nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    (folder / "checks.py").write_text(CHECKS.format(name=name))
     (folder / "mistakes.py").write_text(MISTAKES.format(name=name))
     return folder
 
@@ -178,7 +197,7 @@ def main(argv=None):
         raise SystemExit("usage: make new ASSIGNMENT=<name>")
     folder = scaffold(args.name)
     rel = folder.relative_to(ROOT)
-    print(f"wrote {rel}/{args.name}.ipynb and {rel}/mistakes.py\n"
+    print(f"wrote {rel}/{args.name}.ipynb, {rel}/checks.py and {rel}/mistakes.py\n"
           f"next: edit the master (docs/authoring.md), then `make assign ASSIGNMENT={args.name}` "
           f"(runs the lint) and `make grade ASSIGNMENT={args.name}` (grades the samples).\n"
           "Add this row to the assignment table of README.md:\n\n"
