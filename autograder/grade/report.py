@@ -25,8 +25,6 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-from markupsafe import Markup
-
 import autograder  # noqa: F401  (puts nncheck on the path)
 from nncheck import STUB_MARK
 
@@ -51,10 +49,9 @@ PAGE_LINKS = [
 # Per submission: (link text, file suffix in feedback/), shown when the file exists.
 FEEDBACK_LINKS = [("feedback", ".txt"), ("results.json", ".results.json"), ("grade.json", ".grade.json")]
 
-# The page's style and its script (sorting by a column, again to reverse; filtering by name; no
-# library, works from file://), inline in the page: templates/report.css and templates/report.js.
-CSS = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-SCRIPT = (TEMPLATES / "report.js").read_text(encoding="utf-8")
+# The page's style (templates/report.css) and its script (templates/report.js: sorting by a
+# column, again to reverse, and filtering by name; no library, works from file://) are inline in
+# the page. Jinja2 is imported when a page is rendered: the zip holds this module, not Jinja2.
 
 
 def write_report(path, assignment: str, rows, missing=(), notes=()) -> Path:
@@ -289,9 +286,16 @@ def _question_chart(question_stats):
 def _escaped(value):
     """What a template prints: escaped as html.escape(quote=True) does (&quot; and &#x27;, the
     form this page has always had), unless it is markup already (a macro's output, the CSS)."""
+    from markupsafe import Markup
     if hasattr(value, "__html__"):
         return value
     return Markup(html.escape(str(value), quote=True))
+
+
+def _asset(name):
+    """A file of templates/ inserted as it is (the CSS, the script): trusted markup."""
+    from markupsafe import Markup
+    return Markup((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
 def _environment():
@@ -457,7 +461,7 @@ def render_report(assignment: str, rows, missing=(), notes=(), folder=None) -> s
             "now": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "page_links": [(quote(name), label) for name, label in PAGE_LINKS
                            if folder is None or (folder / name).exists()],
-            "css": Markup(CSS), "script": Markup(SCRIPT)}
+            "css": _asset("report.css"), "script": _asset("report.js")}
     template = _environment().get_template("report.html")
     if not n and not missing:
         return template.render(page)
