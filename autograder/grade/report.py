@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import html
 import io
 import math
@@ -298,6 +299,7 @@ def _asset(name):
     return Markup((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=None)
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_escaped,
