@@ -146,3 +146,33 @@ def test_a_public_test_may_not_read_grader_only_data(tmp_path):
         record([test], cells, files, "toy", grader)
     reference, public_keys = record([dict(test, hidden=True)], cells, files, "toy", grader)
     assert public_keys == set() and list(reference.values["double/held_out"]) == [0.0, 2.0, 4.0]
+
+
+def test_notebooks_are_read_by_nbformat_and_written_back_unchanged(tmp_path):
+    """The build reads notebooks with nbformat (any nbformat version, validated, upgraded to 4)
+    in the form it writes them: a student notebook read and written again is the same bytes, and
+    a master saved by another editor (sources as one string, nbformat 4.4 without cell ids, or
+    nbformat 3) reads as the same cells."""
+    import nbformat
+    from autograder.assign.build import read_notebook, write_json
+    for assignment in ASSIGNMENTS:
+        path = ROOT / "assignments" / assignment / f"{assignment}.ipynb"
+        nb = read_notebook(path)
+        assert isinstance(nb, nbformat.NotebookNode) and all(isinstance(c["source"], list) for c in nb["cells"])
+        write_json(tmp_path / "again.ipynb", nb)
+        assert (tmp_path / "again.ipynb").read_bytes() == path.read_bytes(), assignment
+    cells = [nbformat.v4.new_markdown_cell("# Title\n\ntext"), nbformat.v4.new_code_cell("x = 1\ny = 2\n")]
+    joined = [("markdown", "# Title\n\ntext"), ("code", "x = 1\ny = 2\n")]
+    as_string = nbformat.v4.new_notebook(cells=cells)
+    (tmp_path / "strings.ipynb").write_text(json.dumps(as_string))   # sources as one string each
+    old = json.loads(json.dumps(as_string))
+    old["nbformat_minor"] = 4
+    for c in old["cells"]:
+        del c["id"]
+    (tmp_path / "v4.4.ipynb").write_text(json.dumps(old))
+    nbformat.write(nbformat.v4.downgrade(nbformat.v4.new_notebook(cells=cells)), str(tmp_path / "v3.ipynb"))
+    for name in ("strings.ipynb", "v4.4.ipynb", "v3.ipynb"):
+        nb = read_notebook(tmp_path / name)
+        assert nb["nbformat"] == 4, name
+        assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == joined, name
+        assert all(isinstance(c["source"], list) for c in nb["cells"]), name

@@ -162,3 +162,68 @@ def test_zero_and_partial_scores_are_marked(report):
     for name, (sub, r) in rows.items():
         tr = re.search(rf'<tr class="([^"]*)" data-name="{re.escape(sub.name.lower())}', table).group(1)
         assert tr == ("zero" if r.score == 0 else "partial" if r.score < r.max_score else ""), name
+
+
+# a value a student (a file name, a roster, an exception's message) can choose, in every HTML context
+HOSTILE = "\"onmouseover=alert(1) x='<script>alert(\"x\")</script><img src=x onerror=alert(2)>&amp;"
+
+
+class _Tags(__import__("html.parser").parser.HTMLParser):
+    """Every start tag of a page with its attributes, and the text of its <script> elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.scripts, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def test_every_value_a_student_chooses_is_escaped(tmp_path):
+    """Names, messages, errors, cell errors, roster entries and notes carry markup and attribute
+    breakers: the page has no element or attribute they made, and shows each as text."""
+    from types import SimpleNamespace
+
+    from autograder.grade.engine import CheckResult, SubmissionResult
+    from autograder.grade.report import TEMPLATES, render_report
+    from autograder.grade.submissions import Submission
+
+    def result(passed, **kw):
+        checks = [CheckResult("q_one", "test_one", 2.0, False, passed, "" if passed else f"{HOSTILE}\nmore"),
+                  CheckResult("q_one", "test_two", 2.0, True, False, f"Calling f failed: {HOSTILE}"),
+                  CheckResult("q_two", "test_three", 2.0, True, False, f"q_two: values differ\nLikely cause: {HOSTILE}")]
+        return SubmissionResult(checks=checks, seconds=1.5, **kw)
+
+    people = {"id": HOSTILE, "name": HOSTILE, "email": HOSTILE}
+    rows = [(Submission(f"{HOSTILE}.ipynb", tmp_path / "a", people=people),
+             result(True, notebook_errors=[f"Cell 2 raised {HOSTILE}"])),
+            (Submission(f"b/{HOSTILE}.ipynb", tmp_path / "b", people=people), result(False, error=HOSTILE)),
+            (Submission(f"c{HOSTILE}.ipynb", tmp_path / "c"), result(False, error=HOSTILE, fault=True))]
+    missing = [SimpleNamespace(id=HOSTILE, name=HOSTILE, email=HOSTILE)]
+    for folder in (None, tmp_path):
+        text = render_report(HOSTILE, rows, missing=missing, notes=[HOSTILE], folder=folder)
+        page = _Tags()
+        page.feed(text)
+        page.close()
+        assert [tag for tag, _ in page.tags if tag in ("script", "img")] == ["img", "img", "script"]
+        assert [s.strip() for s in page.scripts] == [(TEMPLATES / "report.js").read_text().strip()]
+        for tag, attrs in page.tags:
+            assert not any(a.startswith("on") for a in attrs), (tag, attrs)
+            assert all(HOSTILE not in (v or "") or a in ("data-sort", "data-name") for a, v in attrs.items()), \
+                (tag, attrs)
+            if tag == "img":
+                assert set(attrs) == {"alt", "src"} and attrs["src"].startswith("data:image/png;base64,")
+        # shown as text: in the title, the notes, the tables, the failure groups, the errors
+        escaped = html.escape(HOSTILE, quote=True)
+        assert text.count(escaped) >= 20
+        assert "<script>alert" not in text and "<img src=x" not in text and "\"onmouseover" not in text

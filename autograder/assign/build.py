@@ -34,6 +34,8 @@ import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
+import nbformat
+
 import nncheck
 from autograder.assign.lint import lint, load_mistakes
 from autograder.assign.given import all_masters, describe, solutions_given
@@ -51,6 +53,12 @@ LIMITS = asdict(Limits(total_seconds=540, memory_mb=384, disk_mb=128))
 
 DEFAULT_VARIANTS = 8
 OUR_CONFIG = ("variants",)  # keys of the ASSIGNMENT CONFIG that are ours (otter refuses unknown keys)
+
+
+def read_notebook(path) -> dict:
+    """A notebook file as nbformat reads it (any nbformat version, as version 4), its cells'
+    sources as lists of lines: the form nbformat writes and the notebooks we write keep."""
+    return nbformat.v4.nbjson.split_lines(nbformat.read(str(path), as_version=4))
 
 
 def assignment_config(master_nb):
@@ -91,7 +99,7 @@ def otter_assign(master: Path, out: Path):
         folder = Path(tmp) / master.parent.name
         shutil.copytree(master.parent, folder, ignore=shutil.ignore_patterns("samples", "__pycache__"))
         copy_path = folder / master.name
-        write_json(copy_path, _without_our_config(json.loads(master.read_text(encoding="utf-8"))))
+        write_json(copy_path, _without_our_config(read_notebook(master)))
         proc = subprocess.run([str(otter), "assign", str(copy_path), str(out)], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"otter assign failed for {master}:\n{proc.stdout}\n{proc.stderr}")
@@ -354,8 +362,8 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "otter"
         otter_assign(master, out)
-        solution_nb = course_grader(json.loads((out / "autograder" / f"{assignment}.ipynb").read_text()))
-        student_nb = course_grader(json.loads((out / "student" / f"{assignment}.ipynb").read_text()))
+        solution_nb = course_grader(read_notebook(out / "autograder" / f"{assignment}.ipynb"))
+        student_nb = course_grader(read_notebook(out / "student" / f"{assignment}.ipynb"))
         tests = collect_tests(solution_nb)
         order = [q for c in student_nb["cells"] if c["cell_type"] == "code"
                  for q in re.findall(r'grader\.check\("([^"]+)"\)', "".join(c["source"]))]
@@ -371,7 +379,7 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
                              "students' files (the master's `files:`): students must not get it")
         print(f"[{assignment}] recording reference values from the solution ({len(tests)} checks)")
         grader_data_dir = master.parent / "grader_data"
-        master_nb = json.loads(master.read_text())
+        master_nb = read_notebook(master)
         variants = variants_of(master_nb) if variants is None else variants
         reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment,
                                         grader_data_dir if grader_data_dir.is_dir() else None, variants)

@@ -159,7 +159,12 @@ class Bundle:
 
 
 def read_code_cells(path):
-    """The code cells of a notebook file, in order. Raises SubmissionError if unreadable."""
+    """The code cells of a notebook file, in order. Raises SubmissionError if unreadable.
+
+    Plain JSON on purpose, not nbformat: this runs in the Gradescope zip too, whose environment
+    (gradescope/requirements.txt) has no nbformat, and a submission must be read alike there and
+    by `make grade`. Only the code cells' sources are read, each a string or a list of strings
+    (what every nbformat 4 writer produces)."""
     try:
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError:

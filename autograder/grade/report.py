@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import html
 import io
 import math
@@ -29,6 +30,8 @@ import autograder  # noqa: F401  (puts nncheck on the path)
 from nncheck import STUB_MARK
 
 from autograder.grade.submissions import feedback_file
+
+TEMPLATES = Path(__file__).with_name("templates")   # report.html, report.css, report.js
 
 TOP_SLOWEST = 10
 MESSAGE_CHARS = 400
@@ -47,87 +50,9 @@ PAGE_LINKS = [
 # Per submission: (link text, file suffix in feedback/), shown when the file exists.
 FEEDBACK_LINKS = [("feedback", ".txt"), ("results.json", ".results.json"), ("grade.json", ".grade.json")]
 
-CSS = """
-*{box-sizing:border-box}
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
-     color:#1f2328;max-width:1100px;margin:2em auto;padding:0 1.2em;background:#fff}
-h1{font-size:1.6em;margin-bottom:.2em} h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d0d7de;
-padding-bottom:.2em} h3{font-size:1.05em;margin:1.4em 0 .3em} .sub{color:#59636e;margin-top:0}
-nav.links a{margin-right:1.2em} a{color:#2f6fb3}
-.note{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.4em .8em;overflow-wrap:anywhere}
-.cards{display:flex;flex-wrap:wrap;gap:.8em;margin:1.2em 0}
-.card{border:1px solid #d0d7de;border-radius:8px;padding:.6em 1em;min-width:8em}
-.card b{display:block;font-size:1.4em} .card span{color:#59636e;font-size:.85em}
-table{border-collapse:collapse;width:100%;margin:.6em 0;font-size:.92em}
-th,td{border-bottom:1px solid #e5e8eb;padding:.35em .6em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f6f8fa;font-weight:600} td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-code,.msg{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
-.msg{white-space:pre-wrap;word-break:break-word} .muted{color:#59636e} .bad{color:#b42318}
-img{max-width:100%;height:auto;display:block;margin:.6em 0}
-.bar{background:#e5e8eb;border-radius:3px;height:.7em;width:5em;display:inline-block;vertical-align:middle;margin-right:.4em}
-.bar i{display:block;height:100%;border-radius:3px;background:#2f6fb3}
-svg.dist{display:block}
-details{margin:.6em 0} summary{cursor:pointer;color:#2f6fb3}
-.scroll{overflow:auto;max-height:75vh;border:1px solid #d0d7de;border-radius:6px;margin:.6em 0}
-.scroll table{margin:0;width:max-content;min-width:100%}
-.scroll th{position:sticky;top:0;z-index:1}
-table.sortable th{cursor:pointer;user-select:none;white-space:nowrap}
-table.sortable th[aria-sort=ascending]::after{content:" \\25B2";font-size:.7em}
-table.sortable th[aria-sort=descending]::after{content:" \\25BC";font-size:.7em}
-td.who{max-width:22em}
-tr.zero td.score,td.zero{background:#fde8e7;color:#b42318}
-tr.partial td.score,td.partial{background:#fff4d6}
-tr.missing td{color:#59636e;font-style:italic}
-.tag{display:inline-block;border-radius:4px;padding:0 .35em;font-size:.8em;border:1px solid #d0d7de;font-style:normal}
-.tag.missing{background:#f6f8fa} .tag.ng{background:#fde8e7;color:#b42318}
-.filter{margin:.6em 0} .filter input{font:inherit;padding:.25em .5em;width:24em;max-width:100%}
-.legend span{display:inline-block;margin-right:1em}
-table.groups th:nth-child(2){width:46%} table.groups td:nth-child(4){min-width:11em;overflow-wrap:normal;word-break:break-word}
-.legend i{display:inline-block;width:.9em;height:.9em;vertical-align:middle;margin-right:.3em;border:1px solid #d0d7de}
-"""
-
-# Sorting (click a header; again to reverse) and filtering by name; no library, works from file://.
-SCRIPT = """
-(function () {
-  function key(cell) { return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim(); }
-  document.querySelectorAll("table.sortable").forEach(function (table) {
-    var heads = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(heads, function (th, i) {
-      th.tabIndex = 0;
-      function sort() {
-        var up = th.getAttribute("aria-sort") !== "ascending", num = th.dataset.type === "num";
-        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", up ? "ascending" : "descending");
-        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = key(a.cells[i]), y = key(b.cells[i]);
-          if (num) {  // empty cells (missing, not graded) stay last either way
-            x = x === "" ? NaN : +x; y = y === "" ? NaN : +y;
-            if (isNaN(x) || isNaN(y)) { return isNaN(x) - isNaN(y); }
-            return up ? x - y : y - x;
-          }
-          var c = x.localeCompare(y, undefined, {numeric: true, sensitivity: "base"});
-          return up ? c : -c;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      }
-      th.addEventListener("click", sort);
-      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
-    });
-  });
-  document.querySelectorAll("input[data-filter]").forEach(function (input) {
-    var table = document.getElementById(input.dataset.filter), count = document.getElementById(input.dataset.count);
-    input.addEventListener("input", function () {
-      var q = input.value.trim().toLowerCase(), shown = 0;
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
-        var hit = !q || r.dataset.name.indexOf(q) >= 0;
-        r.hidden = !hit; shown += hit;
-      });
-      if (count) { count.textContent = shown + " shown"; }
-    });
-  });
-})();
-"""
+# The page's style (templates/report.css) and its script (templates/report.js: sorting by a
+# column, again to reverse, and filtering by name; no library, works from file://) are inline in
+# the page. Jinja2 is imported when a page is rendered: the zip holds this module, not Jinja2.
 
 
 def write_report(path, assignment: str, rows, missing=(), notes=()) -> Path:
@@ -308,11 +233,11 @@ def _figure(width, height):
     return fig
 
 
-def _png(fig, alt):
+def _png(fig):
+    """The figure as base64 PNG data, for an inline <img>."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _histogram(scores, max_score):
@@ -334,7 +259,7 @@ def _histogram(scores, max_score):
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _png(fig, "score histogram")
+    return _png(fig)
 
 
 def _question_chart(question_stats):
@@ -354,13 +279,34 @@ def _question_chart(question_stats):
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
     fig.tight_layout()
-    return _png(fig, "per-question mean score and pass rate")
+    return _png(fig)
 
 
-# ------------------------------------------------------------------ HTML
+# ------------------------------------------------------------------ HTML (templates/report.html)
 
-def _e(text):
-    return html.escape(str(text), quote=True)
+def _escaped(value):
+    """What a template prints: escaped as html.escape(quote=True) does (&quot; and &#x27;, the
+    form this page has always had), unless it is markup already (a macro's output, the CSS)."""
+    from markupsafe import Markup
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value), quote=True))
+
+
+def _asset(name):
+    """A file of templates/ inserted as it is (the CSS, the script): trusted markup."""
+    from markupsafe import Markup
+    return Markup((TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_escaped,
+                      trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    env.filters["fmt"] = format   # {{ x|fmt(".2f") }}: Python's format(x, ".2f")
+    env.filters["clamp"] = lambda x, low, high: max(low, min(high, x))
+    return env
 
 
 def _clip(text, limit=MESSAGE_CHARS):
@@ -368,15 +314,11 @@ def _clip(text, limit=MESSAGE_CHARS):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _who(sub):
+def _who(sub, **extra):
+    """A submission as the tables name it: its name, and the student's name and email."""
     people = getattr(sub, "people", None) or {}
-    extra = ", ".join(v for v in (people.get("name"), people.get("email")) if v)
-    return _e(sub.name) + (f' <span class="muted">({_e(extra)})</span>' if extra else "")
-
-
-def _bar(pct):
-    pct = max(0.0, min(100.0, pct))
-    return f'<span class="bar"><i style="width:{pct:.0f}%"></i></span>'
+    return {"name": sub.name, "extra": ", ".join(v for v in (people.get("name"), people.get("email")) if v),
+            **extra}
 
 
 def _median(values):
@@ -387,11 +329,12 @@ def _median(values):
     return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
 
 
-def _distribution_svg(scores, top, width=150, height=34):
-    """A small inline SVG histogram of one question's scores (0 .. top): one bar per whole
-    point when top <= 20, else 10 bins; each bar's tooltip says how many."""
+def _distribution(scores, top, width=150, height=34):
+    """A small histogram of one question's scores (0 .. top), drawn as inline SVG by the
+    template: one bar per whole point when top <= 20, else 10 bins; each bar's tooltip says
+    how many. None when the question has no points."""
     if top <= 0:
-        return ""
+        return None
     if top <= 20 and float(top).is_integer():
         edges = [i - 0.5 for i in range(int(top) + 2)]
         labels = [f"{i}" for i in range(int(top) + 1)]
@@ -407,24 +350,23 @@ def _distribution_svg(scores, top, width=150, height=34):
     bars = []
     for i, (count, label) in enumerate(zip(counts, labels)):
         h = (height - 12) * count / peak
-        bars.append(f'<rect x="{i * w + 1:.1f}" y="{height - 12 - h:.1f}" width="{max(w - 2, 1):.1f}" '
-                    f'height="{h:.1f}" fill="#2f6fb3"><title>{_e(label)} points: {count} '
-                    f'submission{"s" if count != 1 else ""}</title></rect>')
-    axis = (f'<line x1="0" y1="{height - 11.5}" x2="{width}" y2="{height - 11.5}" stroke="#8c959f"/>'
-            f'<text x="0" y="{height - 1}" font-size="9" fill="#59636e">0</text>'
-            f'<text x="{width}" y="{height - 1}" font-size="9" fill="#59636e" text-anchor="end">{top:g}</text>')
-    return (f'<svg class="dist" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="distribution of scores">{"".join(bars)}{axis}</svg>')
+        bars.append({"x": i * w + 1, "y": height - 12 - h, "w": max(w - 2, 1), "h": h,
+                     "label": label, "count": count})
+    return {"width": width, "height": height, "top": top, "bars": bars}
+
+
+def _feedback_href(name, suffix, folder):
+    """feedback/<file> (relative to the report) of a submission, or None when it does not exist."""
+    file = feedback_file(name, suffix)
+    if folder is None or (folder / "feedback" / file).exists():
+        return f"feedback/{quote(file)}"
+    return None
 
 
 def _feedback_links(sub, folder):
-    """Links to the submission's files in feedback/ (relative to the report), those that exist."""
-    links = []
-    for text, suffix in FEEDBACK_LINKS:
-        name = feedback_file(sub.name, suffix)
-        if folder is None or (folder / "feedback" / name).exists():
-            links.append(f'<a href="feedback/{quote(name)}">{_e(text)}</a>')
-    return " ".join(links)
+    """[(href, text)] of the submission's files in feedback/ that exist."""
+    return [(href, text) for text, suffix in FEEDBACK_LINKS
+            if (href := _feedback_href(sub.name, suffix, folder)) is not None]
 
 
 def _score_class(got, total):
@@ -440,108 +382,74 @@ def _student_cells(sub):
     return people.get("id", ""), people.get("name", ""), people.get("email", "")
 
 
+def _cell(text="", key="", css="", tag=None, links=None):
+    """One cell of the table of all submissions: its text, sort key, CSS class, and either a
+    tag (a badge: `tag` is its class) or links [(href, text)]."""
+    return {"text": text, "key": key, "css": css, "tag": tag, "links": links}
+
+
 def _all_submissions(rows, missing, questions, folder):
     """The table of every submission (and of the roster's students who did not submit):
-    one column per question, sortable, filterable. Its columns are COLUMNS-like: (header,
-    numeric?, cell for a row); a cell is (HTML, sort key, CSS class)."""
+    one column per question, sortable, filterable. Its columns are (header, numeric?, cell for
+    a row); the template writes {"headers", "rows", "missing"}."""
     with_people = any(getattr(sub, "people", None) for sub, _ in rows) or bool(missing)
 
     def status(r):
         return "not graded" if r.fault else ("graded" if not r.error else "graded, with an error")
 
-    columns = [("submission", False, lambda sub, r: (_e(sub.name), sub.name, "who"))]
+    columns = [("submission", False, lambda sub, r: _cell(sub.name, sub.name, "who"))]
     if with_people:
-        columns += [("student id", False, lambda sub, r: (_e(_student_cells(sub)[0]), _student_cells(sub)[0], "")),
-                    ("name", False, lambda sub, r: (_e(_student_cells(sub)[1]), _student_cells(sub)[1], "who"))]
-    columns += [("score", True, lambda sub, r: ("" if r.fault else f"{r.score:g} / {r.max_score:g}",
-                                                "" if r.fault else f"{r.score:g}", "score n")),
-                ("status", False, lambda sub, r: (
-                    f'<span class="tag ng">not graded</span>' if r.fault else _e(status(r)), status(r), ""))]
+        columns += [("student id", False, lambda sub, r: _cell(_student_cells(sub)[0], _student_cells(sub)[0])),
+                    ("name", False, lambda sub, r: _cell(_student_cells(sub)[1], _student_cells(sub)[1], "who"))]
+    columns += [("score", True, lambda sub, r: _cell("" if r.fault else f"{r.score:g} / {r.max_score:g}",
+                                                     "" if r.fault else f"{r.score:g}", "score n")),
+                ("status", False, lambda sub, r: _cell(status(r), status(r), tag="ng" if r.fault else None))]
     for q in questions:
         def cell(sub, r, q=q):
             if r.fault:
-                return "", "", "n"
+                return _cell(css="n")
             got, total = r.question_scores().get(q, (0.0, 0.0))
-            return f"{got:g}", f"{got:g}", f"n {_score_class(got, total)}"
+            return _cell(f"{got:g}", f"{got:g}", f"n {_score_class(got, total)}")
         columns.append((q, True, cell))
-    columns += [("seconds", True, lambda sub, r: (f"{r.seconds:.2f}", f"{r.seconds:.3f}", "n")),
-                ("files", False, lambda sub, r: (_feedback_links(sub, folder), "", ""))]
+    columns += [("seconds", True, lambda sub, r: _cell(f"{r.seconds:.2f}", f"{r.seconds:.3f}", "n")),
+                ("files", False, lambda sub, r: _cell(links=_feedback_links(sub, folder)))]
 
-    out = ['<div class="filter"><label>Filter by name: <input type="search" id="filter" data-filter="all-table" '
-           'data-count="all-count" placeholder="submission, student, id or email"></label> '
-           f'<span class="muted" id="all-count">{len(rows) + len(missing)} shown</span></div>',
-           '<p class="legend muted"><span><i style="background:#fde8e7"></i>zero</span>'
-           '<span><i style="background:#fff4d6"></i>partial</span>'
-           '<span><i style="background:#fff"></i>full marks</span>'
-           '<span>click a column to sort; again to reverse</span></p>',
-           '<div class="scroll"><table class="sortable" id="all-table"><thead><tr>']
-    for header, numeric, _ in columns:
-        label = f"<code>{_e(header)}</code>" if header in questions else _e(header)
-        attrs = ' class="n" data-type="num"' if numeric else ""
-        out.append(f'<th{attrs} title="{_e(header)}">{label}</th>')
-    out.append("</tr></thead><tbody>")
+    table = {"headers": [(header, numeric, header in questions) for header, numeric, _ in columns],
+             "rows": [], "missing": []}
     for sub, r in rows:
         sid, name, email = _student_cells(sub)
-        klass = "" if r.fault else _score_class(r.score, r.max_score)
-        search = " ".join((sub.name, sid, name, email)).lower()
-        out.append(f'<tr class="{klass}" data-name="{_e(search)}">')
-        for _, _, fn in columns:
-            text, key, css = fn(sub, r)
-            out.append(f'<td class="{css}" data-sort="{_e(key)}">{text}</td>')
-        out.append("</tr>")
+        table["rows"].append({"css": "" if r.fault else _score_class(r.score, r.max_score),
+                              "search": " ".join((sub.name, sid, name, email)).lower(),
+                              "cells": [fn(sub, r) for _, _, fn in columns]})
     for student in missing:
-        search = " ".join((student.id, student.name, student.email)).lower()
-        out.append(f'<tr class="missing" data-name="{_e(search)}">')
-        for header, _, _ in columns:
-            text, key = {"submission": ("(no submission)", ""), "student id": (_e(student.id), student.id),
-                         "name": (_e(student.name), student.name),
-                         "status": ('<span class="tag missing">missing</span>', "missing")}.get(header, ("", ""))
-            out.append(f'<td data-sort="{_e(key)}">{text}</td>')
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
-    return out
+        known = {"submission": _cell("(no submission)"), "student id": _cell(student.id, student.id),
+                 "name": _cell(student.name, student.name), "status": _cell("missing", "missing", tag="missing")}
+        table["missing"].append({"search": " ".join((student.id, student.name, student.email)).lower(),
+                                 "cells": [known.get(header, _cell()) for header, _, _ in columns]})
+    return table
 
 
 def _failures(s, folder):
-    """Per question: its failure groups (cause, how many submissions, which checks, who) and
-    how many submissions left a stub unfilled (counted apart, not listed as failures)."""
+    """Per question that has any: its failure groups (cause, how many submissions, which checks,
+    who) and the submissions that left a stub unfilled (counted apart, not listed as failures)."""
     out = []
-    groups = s["failures"]
-    if not any(entry["groups"] or entry["stubs"] for entry in groups.values()):
-        return ["<p>No check failed.</p>"]
-    out.append('<p class="muted">Failed checks grouped by question and by the cause their message names '
-               '(the hint that fired, an earlier function that fails, the student\'s exception). A submission '
-               'counts once per cause. Unfilled stubs are counted apart; submissions that could not be graded '
-               'are listed under errors.</p>')
     for q in [q["question"] for q in s["questions"]]:
-        entry = groups.get(q)
+        entry = s["failures"].get(q)
         if not entry or not (entry["groups"] or entry["stubs"]):
             continue
-        out.append(f'<h3 id="fail-{_e(q)}"><code>{_e(q)}</code></h3>')
-        if entry["stubs"]:
-            k = len(entry["stubs"])
-            out.append(f'<p class="muted stubs">{k} submission{"s" if k != 1 else ""} left a stub of this '
-                       f'question unfilled: {_e(", ".join(entry["stubs"][:GROUP_EXAMPLES]))}'
-                       f'{f" and {k - GROUP_EXAMPLES} more" if k > GROUP_EXAMPLES else ""}.</p>')
-        if not entry["groups"]:
-            continue
-        out.append('<table class="groups"><thead><tr><th class="n">submissions</th><th>cause</th><th>checks</th>'
-                   '<th>who</th></tr></thead><tbody>')
+        stubs = entry["stubs"]
+        groups = []
         for g in entry["groups"]:
-            checks = ", ".join(f"<code>{_e(c)}</code> <span class=\"muted\">({'hidden' if h else 'public'})</span>"
-                               for c, h in g["checks"].items())
-            who = ", ".join(f'<a href="feedback/{quote(feedback_file(sub.name, ".txt"))}">{_e(sub.name)}</a>'
-                            if folder is None or (folder / "feedback" / feedback_file(sub.name, ".txt")).exists()
-                            else _e(sub.name) for sub in g["rows"][:GROUP_EXAMPLES])
-            more = len(g["rows"]) - GROUP_EXAMPLES
-            cause_html = (f"<b>{_e(_clip(g['cause']))}</b>" if g["known"] else f"<span>{_e(g['cause'])}</span>")
-            shown = g["details"][:DETAILS]
-            example = "".join(f'<br><span class="msg muted">{_e(_clip(d))}</span>' for d in shown)
-            if len(g["details"]) > DETAILS:
-                example += f'<br><span class="muted">({len(g["details"]) - DETAILS} more messages)</span>'
-            out.append(f'<tr><td class="n">{len(g["submissions"])}</td><td>{cause_html}{example}</td>'
-                       f'<td>{checks}</td><td>{who}{f" and {more} more" if more > 0 else ""}</td></tr>')
-        out.append("</tbody></table>")
+            groups.append({
+                "count": len(g["submissions"]), "known": g["known"],
+                "cause": _clip(g["cause"]) if g["known"] else g["cause"],
+                "details": [_clip(d) for d in g["details"][:DETAILS]],
+                "more_details": len(g["details"]) - DETAILS,
+                "checks": list(g["checks"].items()),
+                "who": [(sub.name, _feedback_href(sub.name, ".txt", folder)) for sub in g["rows"][:GROUP_EXAMPLES]],
+                "more": len(g["rows"]) - GROUP_EXAMPLES})
+        out.append({"question": q, "stubs": len(stubs), "stub_names": ", ".join(stubs[:GROUP_EXAMPLES]),
+                    "stubs_more": len(stubs) - GROUP_EXAMPLES, "groups": groups})
     return out
 
 
@@ -551,93 +459,35 @@ def render_report(assignment: str, rows, missing=(), notes=(), folder=None) -> s
     folder = Path(folder) if folder is not None else None
     s = summarize(rows)
     n, scores, max_score = s["n"], s["scores"], s["max_score"]
+    page = {"assignment": assignment, "n": n, "missing": missing, "notes": list(notes),
+            "now": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "page_links": [(quote(name), label) for name, label in PAGE_LINKS
+                           if folder is None or (folder / name).exists()],
+            "css": _asset("report.css"), "script": _asset("report.js")}
+    template = _environment().get_template("report.html")
+    if not n and not missing:
+        return template.render(page)
+
     errors = [(sub, r) for sub, r in rows if r.error]
-    full = sum(1 for x in scores if max_score and x >= max_score - 1e-9)
-    zero = sum(1 for x in scores if x <= 1e-9)
-    total_seconds = sum(r.seconds for _, r in rows)
     count = len(scores)
     mean = sum(scores) / count if count else 0.0
     sd = math.sqrt(sum((x - mean) ** 2 for x in scores) / count) if count else 0.0
-    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    out = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-           f"<title>{_e(assignment)}: grading report</title><style>{CSS}</style></head><body>",
-           f"<h1>{_e(assignment)}: grading report</h1>",
-           f'<p class="sub">{n} submission{"s" if n != 1 else ""} graded'
-           + (f"; {len(missing)} student{'s' if len(missing) != 1 else ''} of the roster did not submit"
-              if missing else "") + f"; report written {now}.</p>"]
-    links = [(name, label) for name, label in PAGE_LINKS if folder is None or (folder / name).exists()]
-    if links:
-        out.append('<nav class="links">' + "".join(f'<a href="{quote(name)}">{_e(label)}</a>'
-                                                   for name, label in links) + "</nav>")
-    for note in notes:
-        out.append(f'<p class="note">{_e(note)}</p>')
-    if not n and not missing:
-        out.append("<p>No submissions.</p></body></html>")
-        return "\n".join(out)
-
     cards = [(f"{mean:.1f} / {max_score:g}", "mean score"), (f"{_median(scores):g}", "median"),
-             (f"{sd:.1f}", "standard deviation"), (f"{full}", "full marks"), (f"{zero}", "zero"),
-             (f"{len(errors)}", "with errors")]
+             (f"{sd:.1f}", "standard deviation"),
+             (f"{sum(1 for x in scores if max_score and x >= max_score - 1e-9)}", "full marks"),
+             (f"{sum(1 for x in scores if x <= 1e-9)}", "zero"), (f"{len(errors)}", "with errors")]
     if missing:
         cards.append((f"{len(missing)}", "missing (on the roster, no submission)"))
-    cards.append((f"{total_seconds:.0f} s", "grading time (sum)"))
-    out.append('<div class="cards">' + "".join(f"<div class=\"card\"><b>{_e(v)}</b><span>{_e(k)}</span></div>"
-                                               for v, k in cards) + "</div>")
-
-    out.append('<h2 id="histogram">Score histogram</h2>')
-    out.append(_histogram(scores, max_score))
-
-    out.append('<h2 id="questions">Questions</h2>')
-    out.append('<p class="muted">Mean score per question, the share of submissions with full marks on it, '
-               'and how the scores spread (hover a bar for its count).</p>')
-    out.append(_question_chart(s["questions"]))
-    out.append('<table><tr><th>question</th><th class="n">points</th><th class="n">mean</th>'
-               '<th>mean % of points</th><th>full marks</th><th>distribution</th></tr>')
-    for q in s["questions"]:
-        out.append(f"<tr><td><code>{_e(q['question'])}</code></td><td class=\"n\">{q['max']:g}</td>"
-                   f"<td class=\"n\">{q['mean']:.2f}</td><td>{_bar(q['mean_pct'])}{q['mean_pct']:.0f}%</td>"
-                   f"<td>{_bar(q['pass_rate'])}{q['pass_rate']:.0f}%</td>"
-                   f"<td>{_distribution_svg(q['scores'], q['max'])}</td></tr>")
-    out.append("</table>")
-
-    out.append('<h2 id="failures">Failures by question and cause</h2>')
-    out += _failures(s, folder)
-
-    out.append('<h2 id="slowest">Slowest submissions</h2>')
-    slow = sorted(rows, key=lambda sr: -sr[1].seconds)[:TOP_SLOWEST]
-    out.append('<table><tr><th>submission</th><th class="n">seconds</th><th class="n">score</th><th>error</th></tr>')
-    for sub, r in slow:
-        out.append(f"<tr><td>{_who(sub)}</td><td class=\"n\">{r.seconds:.2f}</td>"
-                   f"<td class=\"n\">{r.score:g} / {r.max_score:g}</td>"
-                   f"<td class=\"msg bad\">{_e(_clip(r.error))}</td></tr>")
-    out.append("</table>")
-
-    out.append('<h2 id="errors">Submissions with errors</h2>')
-    if errors:
-        out.append('<table><tr><th>submission</th><th class="n">score</th><th>error</th></tr>')
-        for sub, r in errors:
-            score = "not graded" if r.fault else f"{r.score:g} / {r.max_score:g}"
-            out.append(f"<tr><td>{_who(sub)}</td><td class=\"n\">{score}</td>"
-                       f"<td class=\"msg bad\">{_e(_clip(r.error, 1000))}</td></tr>")
-        out.append("</table>")
-    else:
-        out.append("<p>None: every submission was graded.</p>")
-    cell_trouble = [(sub, r) for sub, r in rows if r.notebook_errors and not r.error]
-    if cell_trouble:
-        out.append(f"<details><summary>{len(cell_trouble)} graded submission(s) had notebook cells that "
-                   "raised or were left out</summary><table><tr><th>submission</th><th class=\"n\">cells"
-                   "</th><th>first</th></tr>")
-        for sub, r in cell_trouble:
-            out.append(f"<tr><td>{_who(sub)}</td><td class=\"n\">{len(r.notebook_errors)}</td>"
-                       f"<td class=\"msg\">{_e(_clip(headline(r.notebook_errors[0])))}</td></tr>")
-        out.append("</table></details>")
-
-    out.append(f'<h2 id="all">All {n} submissions' + (f" and {len(missing)} missing" if missing else "") + "</h2>")
-    if missing:
-        out.append('<p class="muted">A roster student with no submission has a row with status '
-                   '<span class="tag missing">missing</span> and no score: not a zero.</p>')
-    out += _all_submissions(rows, missing, [q["question"] for q in s["questions"]], folder)
-    out.append(f"<script>{SCRIPT}</script>")
-    out.append("</body></html>")
-    return "\n".join(out)
+    cards.append((f"{sum(r.seconds for _, r in rows):.0f} s", "grading time (sum)"))
+    questions = [dict(q, distribution=_distribution(q["scores"], q["max"])) for q in s["questions"]]
+    slowest = [_who(sub, seconds=r.seconds, score=r.score, max_score=r.max_score, error=_clip(r.error))
+               for sub, r in sorted(rows, key=lambda sr: -sr[1].seconds)[:TOP_SLOWEST]]
+    return template.render(
+        page, cards=cards, histogram=_histogram(scores, max_score),
+        question_chart=_question_chart(s["questions"]), questions=questions,
+        failures=_failures(s, folder), slowest=slowest,
+        errors=[_who(sub, fault=r.fault, score=r.score, max_score=r.max_score, error=_clip(r.error, 1000))
+                for sub, r in errors],
+        cell_trouble=[_who(sub, cells=len(r.notebook_errors), first=_clip(headline(r.notebook_errors[0])))
+                      for sub, r in rows if r.notebook_errors and not r.error],
+        table=_all_submissions(rows, missing, [q["question"] for q in s["questions"]], folder))
