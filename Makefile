@@ -24,9 +24,10 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -rs -m "slow or browser" --durations=15 tests
 
-# everything of the master's folder but its generated samples: the notebook, mistakes.py, data files, grader_data/
+# everything of the master's folder but its generated samples: the notebook, mistakes.py, checks.py, data files,
+# grader_data/; the zip only (make grade never rewrites the committed student folder and samples: make assign does)
 dist/%/autograder.zip: $$(shell find solutions/$$* -path solutions/$$*/samples -prune -o -type f -print) $(FRAMEWORK) | $(STAMP)
-	$(PY) -m autograder.assign.build $*
+	$(PY) -m autograder.assign.build --zip-only $*
 
 assign: $(STAMP)
 	$(PY) -m autograder.assign.build $(ASSIGNMENT)

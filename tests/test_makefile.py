@@ -41,3 +41,22 @@ def test_the_zip_depends_on_the_masters_data_files(tmp_path):
     sample.write_text("{}")
     os.utime(sample, (future + 120, future + 120))
     assert _up_to_date(project, target), "the generated samples must not make the zip out of date"
+
+
+def test_the_zip_rule_writes_the_zip_only(tmp_path):
+    """make grade (re)builds a changed master's zip, and nothing else: the committed student folder
+    and samples change only with make assign."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Makefile", project)
+    shutil.copy2(ROOT / "requirements.txt", project)
+    shutil.copy(ROOT / "student-requirements.txt", project)
+    shutil.copytree(ROOT / "autograder", project / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "solutions" / "hw1_forward", project / "solutions" / "hw1_forward",
+                    ignore=shutil.ignore_patterns("samples"))
+    (project / ".venv").symlink_to((ROOT / ".venv").resolve())
+    proc = subprocess.run(["make", "dist/hw1_forward/autograder.zip"], cwd=project, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (project / "dist" / "hw1_forward" / "autograder.zip").stat().st_size > 0
+    assert not (project / "assignments").exists()
+    assert not (project / "solutions" / "hw1_forward" / "samples").exists()

@@ -343,8 +343,10 @@ def build_zip(zip_path: Path, tests, reference, files_dir: Path, assignment, ext
                 add(f, f"grader_data/{f.relative_to(grader_dir).as_posix()}")
 
 
-def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
+def build(assignment: str, out_root: Path = ROOT, variants: int | None = None, zip_only: bool = False):
     """Build one assignment; outputs go under `out_root` (the project, or a test's folder).
+    `zip_only`: write the autograder zip and nothing else (make grade: grading never rewrites the
+    committed student folder and samples; make assign does).
     `variants` overrides the master's `variants:` (bench/variants.py builds with 1 and with K)."""
     master = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
     if not master.exists():
@@ -357,9 +359,10 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
         raise SystemExit(f"{assignment}: the lint found {len(errors)} problems (above); "
                          "see docs/authoring.md, 'The lint'")
     out_root = Path(out_root)
-    student_dir = out_root / "assignments" / assignment
-    samples_dir = out_root / "solutions" / assignment / "samples"
     with tempfile.TemporaryDirectory() as tmp:
+        written = Path(tmp) / "not kept" if zip_only else out_root
+        student_dir = written / "assignments" / assignment
+        samples_dir = written / "solutions" / assignment / "samples"
         out = Path(tmp) / "otter"
         otter_assign(master, out)
         solution_nb = course_grader(read_notebook(out / "autograder" / f"{assignment}.ipynb"))
@@ -417,7 +420,8 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
                   extra={"defines": defines, "uses": uses, "variants": variants,
                          "checks": checks_source(assignment)})
     print(describe(assignment, solutions_given(master, all_masters())))
-    print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
+    wrote = f"{zip_path}" if zip_only else f"{student_dir}/, {samples_dir}/, {zip_path}"
+    print(f"[{assignment}] wrote {wrote} ({len(tests)} checks, "
           f"{sum(t['points'] for t in tests):g} points)")
 
 
@@ -432,9 +436,11 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT, help="where to write (default: the project)")
     parser.add_argument("--variants", type=int, help="variants of the hidden checks (default: the master's "
                         f"`variants:`, else {DEFAULT_VARIANTS})")
+    parser.add_argument("--zip-only", action="store_true", help="write dist/<name>/autograder.zip only, not "
+                        "the student folder and the samples (what make grade needs)")
     args = parser.parse_args(argv)
     for name in args.assignments or all_assignments():
-        build(name, args.out, args.variants)
+        build(name, args.out, args.variants, zip_only=args.zip_only)
 
 
 if __name__ == "__main__":
