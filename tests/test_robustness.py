@@ -91,6 +91,15 @@ def test_infinite_loop_in_a_cell_is_left_out(graded):
     assert any("left out" in e and "did not finish" in e for e in result.notebook_errors)
 
 
+def test_a_result_cut_short_by_a_time_limit_is_graded_again_next_time(graded):
+    """On a busy machine a time limit may be the machine's doing: make grade does not reuse it."""
+    results, out = graded
+    for name in ("loop_in_mse.ipynb", "loop_in_cell.ipynb", "other_kernel.ipynb"):
+        saved = json.loads((out / "feedback" / f"{name}.grade.json").read_text())
+        assert saved["result"]["timed_out"] == (name != "other_kernel.ipynb")
+        assert (saved["key"] is None) == saved["result"]["timed_out"], name
+
+
 @pytest.mark.parametrize("name", ["sys_exit.ipynb", "os_exit.ipynb"])
 def test_exits_in_the_middle_do_not_stop_grading(graded, name):
     result = graded[0][name]

@@ -249,7 +249,9 @@ def _save_feedback(feedback_dir, sub, key, result):
     _feedback_path(feedback_dir, sub, ".results.json").write_text(json.dumps(to_gradescope(result), indent=1))
     final = _feedback_path(feedback_dir, sub, ".grade.json")
     tmp = final.with_name(final.name + ".tmp")
-    tmp.write_text(json.dumps({"key": key, "source": str(sub.source), "result": result.to_dict()}))
+    # a result a time limit cut short is not reused: on a busy machine the limit may have been the
+    # machine's doing, and a later run must not inherit it
+    tmp.write_text(json.dumps({"key": None if result.timed_out else key, "source": str(sub.source), "result": result.to_dict()}))
     tmp.replace(final)
 
 

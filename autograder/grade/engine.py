@@ -67,6 +67,7 @@ class SubmissionResult:
     confinement: str = ""
     fault: bool = False   # the machinery failed: not a grade (never cached, make grade exits non-zero)
     variant: int = 0      # which inputs the varying hidden checks used (see nncheck.rng)
+    timed_out: bool = False  # a time limit was reached: make grade grades it again next time
 
     @property
     def score(self):
@@ -86,7 +87,7 @@ class SubmissionResult:
     def to_dict(self):
         return {"score": self.score, "max_score": self.max_score, "error": self.error,
                 "seconds": round(self.seconds, 3), "notebook_errors": self.notebook_errors,
-                "confinement": self.confinement, "variant": self.variant,
+                "confinement": self.confinement, "variant": self.variant, "timed_out": self.timed_out,
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
@@ -101,7 +102,7 @@ class SubmissionResult:
     def from_dict(cls, d):
         return cls([CheckResult(**c) for c in d["checks"]], d.get("notebook_errors", []),
                    d.get("error", ""), d.get("seconds", 0.0), d.get("confinement", ""),
-                   variant=d.get("variant", 0))
+                   variant=d.get("variant", 0), timed_out=d.get("timed_out", False))
 
 
 @dataclass
@@ -334,6 +335,7 @@ def grade_variants(bundle: Bundle, cells, variants, limits=None):
                 name_upstream_failures(bundle, result.checks)
             result.confinement = sandbox.confinement or ""
             result.notebook_errors = list(notebook_errors)
+            result.timed_out = sandbox.timed_out
     finally:
         sandbox.kill()
         nncheck.ref = saved_ref

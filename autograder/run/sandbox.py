@@ -85,11 +85,13 @@ class Sandbox:
         self._lookups = {}
         self._over_budget = None
         self.cgroup = self.scratch = None
+        self.timed_out = False   # a time limit was reached (on a busy machine, perhaps only there)
 
     # ------------------------------------------------------------ lifecycle
     def deadline(self, seconds):
         remaining = self.limits.total_seconds - (time.monotonic() - self.started_at)
         if remaining <= 0:
+            self.timed_out = True
             raise StudentError("the time limit for the whole submission "
                                f"({self.limits.total_seconds:.0f} s) is used up")
         return time.monotonic() + min(seconds, remaining)
@@ -339,6 +341,7 @@ class Sandbox:
             if reason:
                 raise WorkerGone(f"{what} stopped: {reason}") from None
             limit = f"{seconds:.0f} s" if seconds else "the time limit"
+            self.timed_out = True
             raise WorkerGone(f"{what} did not finish within {limit}: is there an infinite loop, "
                              "or a very slow computation?") from None
         except EOFError:
