@@ -29,9 +29,10 @@ import pytest
 from autograder.assign.lint import load_mistakes
 from conftest import ASSIGNMENTS, ROOT
 
-pytestmark = pytest.mark.browser
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# skipped before the session's build and grading, not after them (fixtures of wider scope come first)
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Chromium is not installed (as root: apt-get install chromium; .ci/run installs it)")]
 SHOTS = ROOT / "grades" / "screenshots"
 A = "hw1_forward"
 WIDE = "hw2_backprop"  # the most questions: its table was 2013 px wide in an 1100 px column
