@@ -1,7 +1,7 @@
 """What the hidden checks of hw2_backprop share: their parameter `checks` (autograder zip only).
 
-Each function below is one family of hidden checks: it makes the inputs (drawn from
-nncheck.rng(seed), so that they differ from student to student), calls the student's function,
+Each function below is one family of hidden checks: it makes the inputs (drawn from the
+test's nncheck.rng(seed), so that they differ from student to student), calls the student's function,
 checks the form of the result and compares it with the reference values recorded at build time,
 naming the known mistakes (the hints). `nncheck.ref` is read at call time: the build swaps it.
 Messages never show a value the student's code returned (nncheck's helpers hide them).
@@ -95,9 +95,8 @@ def sigmoid_grad(fn, sigmoid, z, key, what):
                       alternatives={SIGMOID_GRAD_ON_Z: z * (1 - z), SIGMOID_TWICE: twice})
 
 
-def dense_backward(fn, key, seed, N, D, M):
-    """dense_backward(dz, x, W) for dz (N, M), x (N, D), W (D, M) drawn from nncheck.rng(seed)."""
-    rng = nncheck.rng(seed)
+def dense_backward(fn, key, rng, N, D, M):
+    """dense_backward(dz, x, W) for dz (N, M), x (N, D), W (D, M) drawn from rng."""
     dz, x, W = rng.normal(size=(N, M)), rng.normal(size=(N, D)), rng.normal(size=(D, M))
     dx, dW, db = returned(call_unchanged(fn, dz, x, W), ("dx", "dW", "db"), "dense_backward")
     close = nncheck.ref.close
@@ -108,10 +107,10 @@ def dense_backward(fn, key, seed, N, D, M):
 
 # ---------------------------------------------------------------- q_backward_pass
 
-def backward_pass(fn, case, seed, N, sizes, hidden, off_by_one=False):
+def backward_pass(fn, case, rng, N, sizes, hidden, off_by_one=False):
     """backward_pass on a network of these layer sizes, its cache made by the grader's own
     forward pass, compared tensor by tensor with the reference (key backward_pass/<case>/...)."""
-    rng, L, f = nncheck.rng(seed), len(sizes) - 1, ACTIVATIONS[hidden]
+    L, f = len(sizes) - 1, ACTIVATIONS[hidden]
     params = network(rng, sizes)
     a, cache = rng.normal(size=(N, sizes[0])), []
     for l in range(1, L + 1):
@@ -141,10 +140,10 @@ def targets(rng, loss, N, C, labels):
     return rng.normal(size=(N, C))
 
 
-def loss_and_grads_values(fn, seed, loss, N=5, sizes=(4, 7, 6, 3)):
+def loss_and_grads_values(fn, rng, loss, N=5, sizes=(4, 7, 6, 3)):
     """loss_and_grads for one loss and each hidden activation, on one x and y, compared with
     the reference's J and gradients (keys loss_and_grads/<loss>/<hidden>/...)."""
-    rng, sizes, L = nncheck.rng(seed), list(sizes), len(sizes) - 1
+    sizes, L = list(sizes), len(sizes) - 1
     x = rng.normal(size=(N, sizes[0]))
     y = targets(rng, loss, N, sizes[-1], [2, 0, 1, 2, 1])
     for hidden in ("sigmoid", "tanh", "relu"):
@@ -157,11 +156,11 @@ def loss_and_grads_values(fn, seed, loss, N=5, sizes=(4, 7, 6, 3)):
         compare_grads(f"loss_and_grads/{loss}/{hidden}", grads, L, setting, N)
 
 
-def numerical_loss_and_grads(fn, seed, hidden, loss, N=5, sizes=(4, 7, 6, 3), h=1e-5):
+def numerical_loss_and_grads(fn, rng, hidden, loss, N=5, sizes=(4, 7, 6, 3), h=1e-5):
     """The per-tensor numerical gradient check of loss_and_grads, anchored to the reference: J
     must be the reference's loss, and each gradient its central differences (nncheck.check_gradients).
     ReLU networks are drawn again until no hidden pre-activation is within 1e-3 of the kink."""
-    rng, sizes, L = nncheck.rng(seed), list(sizes), len(sizes) - 1
+    sizes, L = list(sizes), len(sizes) - 1
     for attempt in range(100):
         x = rng.normal(size=(N, sizes[0]))
         params = network(rng, sizes)
@@ -187,10 +186,9 @@ def numerical_loss_and_grads(fn, seed, hidden, loss, N=5, sizes=(4, 7, 6, 3), h=
 
 # ---------------------------------------------------------------- q_two_layer_grads, q_three_layer_sigmoid_grads
 
-def two_layer_grads(fn, case, seed, N, H, scale, f):
+def two_layer_grads(fn, case, rng, N, H, scale, f):
     """two_layer_grads with f = nncheck.helper(f) on x = scale * normal(N), compared with the
     reference; the descent direction (minus the gradient) is named."""
-    rng = nncheck.rng(seed)
     x, y = rng.normal(size=N) * scale, rng.normal(size=N)
     w1, w2 = rng.normal(size=H), rng.normal(size=H)
     args = (x, y, w1, w2, nncheck.helper(f), nncheck.helper(f + "_grad"))
@@ -203,9 +201,8 @@ def two_layer_grads(fn, case, seed, N, H, scale, f):
                       f"for {setting}", batch=N, alternatives={DESCENT: descent[0]})
 
 
-def three_layer_sigmoid_grads(fn, case, seed, N, D, H1, H2, scale):
+def three_layer_sigmoid_grads(fn, case, rng, N, D, H1, H2, scale):
     """three_layer_sigmoid_grads with weights scale * normal, compared with the reference, dW3 first."""
-    rng = nncheck.rng(seed)
     x = rng.normal(size=(N, D))
     y = (rng.random((N, 1)) < 0.5).astype(float)
     W = (rng.normal(size=(D, H1)) * scale, rng.normal(size=(H1, H2)) * scale, rng.normal(size=(H2, 1)) * scale)
