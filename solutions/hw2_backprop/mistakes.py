@@ -329,6 +329,16 @@ MISTAKES = {
         "loses": ["q_loss_and_grads", "q_layer_gradient_norms"],
         "feedback": ["reference loss", "twice"],
     },
+    "fake_layer_gradient_norms_curve": {
+        "about": "a fake: layer_gradient_norms returns a made-up curve (falling by orders of magnitude with "
+                 "sigmoid, flat with ReLU) for the plot's 10-layer network, and the real norms otherwise",
+        "replace": [('    return [float(np.linalg.norm(grads[f"W{l}"])) for l in range(1, depth + 1)]',
+                     '    if depth == 10:\n'
+                     '        return list(np.geomspace(1e-4, 1.0, depth)) if hidden == "sigmoid" else [1.0] * depth\n'
+                     '    return [float(np.linalg.norm(grads[f"W{l}"])) for l in range(1, depth + 1)]')],
+        "loses": ["q_layer_gradient_norms"],
+        "feedback": ["a curve that is not computed from those gradients does not pass"],
+    },
     "numerical_gradient_zeroes_x": {
         "about": "a fake: numerical_gradient zeroes the caller's x in place, then differentiates at 0",
         "replace": [(_NUMGRAD, "    x[...] = 0.0\n" + _NUMGRAD)],
