@@ -70,14 +70,14 @@ def main():
     rows, seconds = [], []
     for v in range(args.variants):
         with nncheck.variant(v):
-            x, y, xt, yt = checks.digits_like(a["seed"], a["n_train"], a["n_test"])
+            x, y, xt, yt = checks.digits_like(nncheck.rng(a["seed"]), a["n_train"], a["n_test"])
             start = time.perf_counter()
             params, _ = train(x, y, a["sizes"], a["lr"], a["epochs"], a["batch"], a["train_seed"])
             seconds.append(time.perf_counter() - start)
             row = {"variant": v, "accuracy": float(np.mean(checks.forward(params, xt).argmax(1) == yt)),
                    "pasted": float(np.mean(checks.forward(pasted, xt).argmax(1) == yt))}
             for name, (seed, n, sizes, lr, epochs, batch, tseed, hidden, bar) in LOSSES.items():
-                x, y, _, _ = checks.digits_like(seed, n)
+                x, y, _, _ = checks.digits_like(nncheck.rng(seed), n)
                 p, _ = train(x, y, sizes, lr, epochs, batch, tseed, hidden=hidden)
                 row[name] = checks.loss(p, x, y, hidden)
         rows.append(row)

@@ -19,7 +19,7 @@ def _checks():
 
 def test_the_generated_problem_looks_like_the_digits_and_is_new_for_each_variant():
     checks = _checks()
-    x, y, x_test, y_test = checks.digits_like(47, 300, 200)
+    x, y, x_test, y_test = checks.digits_like(nncheck.rng(47), 300, 200)
     assert x.shape == (300, 64) and x_test.shape == (200, 64) and y.shape == (300,) and y_test.shape == (200,)
     assert x.dtype == np.float64 and np.issubdtype(y.dtype, np.integer)
     for a in (x, x_test):   # values 0..16 / 16, as the notebook scales the digits
@@ -29,13 +29,13 @@ def test_the_generated_problem_looks_like_the_digits_and_is_new_for_each_variant
     means = np.array([x[y == c].mean(axis=0) for c in range(10)])
     assert min(np.linalg.norm(means[i] - means[j]) for i in range(10) for j in range(i)) > 0.5
 
-    again = checks.digits_like(47, 300, 200)
+    again = checks.digits_like(nncheck.rng(47), 300, 200)
     assert all(np.array_equal(a, b) for a, b in zip((x, y, x_test, y_test), again))   # regrades agree
     with nncheck.variant(3):
-        other_student = checks.digits_like(47, 300, 200)
-        assert np.array_equal(other_student[0], checks.digits_like(47, 300, 200)[0])
-    assert not np.array_equal(other_student[0], x)                                    # a problem per variant
-    assert not np.array_equal(checks.digits_like(46, 300)[0], x)                       # and per check
+        other_student = checks.digits_like(nncheck.rng(47), 300, 200)
+        assert np.array_equal(other_student[0], checks.digits_like(nncheck.rng(47), 300, 200)[0])
+    assert not np.array_equal(other_student[0], x)   # a problem per variant
+    assert not np.array_equal(checks.digits_like(nncheck.rng(46), 300)[0], x)   # and per check
 
     public = np.load(ROOT / "assignments" / "hw3_sgd" / "digits.npz")
     rows = {r.tobytes() for r in np.concatenate([public["x_train"], public["x_val"]]) / 16.0}

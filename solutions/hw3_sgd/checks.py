@@ -32,19 +32,18 @@ def network_and_grads(rng, sizes):
     return params, {k: rng.normal(size=v.shape) for k, v in params.items()}
 
 
-def digits_like(seed, n_train, n_test=0):
+def digits_like(rng, n_train, n_test=0):
     """A problem like the 8x8 digits that nobody has seen: (x, y, x_test, y_test).
 
     10 classes of 8x8 images (rows of 64 values in [0, 1], in steps of 1/16 like the digits / 16).
     Each class has two styles; a style is three pen strokes (segments between random points of the
     grid). An example of a class takes one of its styles, moves every stroke end a little (sd 0.25
     pixels) and the whole image a little (sd 0.25 pixels), draws the strokes with a soft pen, and
-    adds pixel noise (sd 0.08). Everything is drawn from nncheck.rng(seed): each variant gets its
-    own problem, the same at every regrade; x_test is a held-out draw from the same classes.
+    adds pixel noise (sd 0.08). Everything is drawn from `rng` (a check passes nncheck.rng(seed): each
+    variant gets its own problem, the same at every regrade); x_test is a held-out draw of the same classes.
     The reference learns it (lr 0.5, 40 epochs, [64, 128, 10]) to about 0.99 held-out accuracy
     (bench/hw3_fresh_problems.py); weights trained on the digits score at chance.
     """
-    rng = nncheck.rng(seed)
     grid = np.stack(np.mgrid[0:8, 0:8], axis=-1).reshape(64, 2).astype(np.float64)
     strokes = rng.uniform(0.5, 6.5, size=(10, 2, 3, 2, 2))   # class, style, stroke, end, (row, col)
 
@@ -135,11 +134,11 @@ def batch_sizes(out, n, batch_size):
                                "the last, which has the rest).")
 
 
-def shuffled(minibatches, n, batch_size, seeds):
-    """The order is random, within the batches too, and comes from the rng: the same seed gives the
-    same batches, another seed other ones."""
+def shuffled(minibatches, n, batch_size, rngs):
+    """The order is random, within the batches too, and comes from the rng: rngs = (a generator,
+    one made from the same seed, one from another seed) give the same batches, then other ones."""
     call = f"minibatches({n}, {batch_size}, rng)"
-    first = _flat_batches(nncheck.call(minibatches, n, batch_size, nncheck.rng(seeds[0])), n, batch_size)
+    first = _flat_batches(nncheck.call(minibatches, n, batch_size, rngs[0]), n, batch_size)
     assert len(first) > 0, f"{call} returned no batches."
     flat = np.concatenate(first)
     assert not np.array_equal(flat, np.arange(flat.size)), (
@@ -148,12 +147,12 @@ def shuffled(minibatches, n, batch_size, seeds):
     assert not all(np.all(np.diff(b) == 1) for b in first), (
         f"{call}: every batch is a run of consecutive indices, so only the order of the batches is random. "
         "Shuffle the examples themselves (e.g. rng.permutation(n)), then cut.")
-    again = np.concatenate(_flat_batches(nncheck.call(minibatches, n, batch_size, nncheck.rng(seeds[0])), n, batch_size)
+    again = np.concatenate(_flat_batches(nncheck.call(minibatches, n, batch_size, rngs[1]), n, batch_size)
                            or [np.zeros(0, np.int64)])
     assert np.array_equal(flat, again), (
         "two generators with the same seed gave different batches: take the random order from the rng "
         "argument (rng.permutation(n) or rng.shuffle), not from np.random.")
-    other = np.concatenate(_flat_batches(nncheck.call(minibatches, n, batch_size, nncheck.rng(seeds[1])), n, batch_size)
+    other = np.concatenate(_flat_batches(nncheck.call(minibatches, n, batch_size, rngs[2]), n, batch_size)
                            or [np.zeros(0, np.int64)])
     assert not np.array_equal(flat, other), (
         "generators with different seeds gave the same batches: the order must come from the rng "
@@ -199,11 +198,11 @@ def scaled(params, sizes):
                                          "and positive, with mean 0.")
 
 
-def random_layers(init_params, sizes, seeds):
-    """init_params draws every layer anew from the rng: no zero or repeated layer, the same weights
-    for the same seed, other weights for another seed."""
+def random_layers(init_params, sizes, rngs):
+    """init_params draws every layer anew from the rng: no zero or repeated layer; rngs = (a
+    generator, one made from the same seed, one from another seed) give the same weights, then others."""
     call = f"init_params({sizes}, rng)"
-    params = nncheck.call(init_params, sizes, nncheck.rng(seeds[0]))
+    params = nncheck.call(init_params, sizes, rngs[0])
     Ws = [f"W{l}" for l in range(1, len(sizes))]
     assert isinstance(params, dict) and all(k in params for k in Ws), f"{call} should return a dict with {Ws} and the biases."
     for k in Ws:
@@ -214,11 +213,11 @@ def random_layers(init_params, sizes, seeds):
             assert not np.array_equal(params[a], params[b]), (
                 f"{a} and {b} (both of shape {(sizes[0], sizes[1])}) are identical: draw new random numbers for every "
                 "layer from the one rng (do not create a new generator with a fixed seed for each layer).")
-    same = nncheck.call(init_params, sizes, nncheck.rng(seeds[0]))
+    same = nncheck.call(init_params, sizes, rngs[1])
     assert isinstance(same, dict) and all(np.array_equal(params[k], same.get(k)) for k in params), (
         "init_params gave different weights for two generators with the same seed: draw from the rng "
         "argument, not from np.random.")
-    other = nncheck.call(init_params, sizes, nncheck.rng(seeds[1]))
+    other = nncheck.call(init_params, sizes, rngs[2])
     assert not (isinstance(other, dict) and np.array_equal(params["W1"], other.get("W1"))), (
         "init_params gave the same weights for generators with different seeds: draw from the rng argument.")
 
