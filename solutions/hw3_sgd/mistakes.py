@@ -12,8 +12,65 @@ _ORDER = "    order = rng.permutation(n)"
 _CUT = "    return [order[i:i + batch_size] for i in range(0, n, batch_size)]"
 _STEP = "            params = sgd_step(params, grads, lr)"
 _INIT_W = "        params[f\"W{l}\"] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))"
+_END_TRAIN = "    return params, history\n    # END SOLUTION"
+
+# attacks/RESULTS2.md, undisguise_train and pasted_all: a train that does no training and returns
+# weights trained beforehand on the public digits, for the settings of each check of the old
+# autograder (keyed by layer sizes, hidden, seed), moved to fit when the data is the public x_train
+# with its pixels reordered and its classes renamed (nncheck.disguise, undone by matching columns).
+# Here the weights are computed from digits.npz by the reference's train, renamed, when the cell
+# runs; an attack pastes them as text. Against the old checks (public digits, plain or disguised)
+# it scored 8/8 on q_train; the hidden checks now train on problems generated at grading time.
+_PASTE = _END_TRAIN + """
+
+
+_offline_train = train   # run here only to make the pasted weights
+_d = np.load("digits.npz")
+_X0, _Y0 = _d["x_train"] / 16.0, _d["y_train"]
+_PASTED = {(64, 32, 10, "relu", 0): _offline_train(_X0[:300], _Y0[:300], [64, 32, 10], 0.5, 5, 32, 0)[0],
+           (64, 128, 10, "relu", 1): _offline_train(_X0, _Y0, [64, 128, 10], 0.5, 40, 32, 1)[0]}
+for _h in ("tanh", "sigmoid"):
+    _PASTED[(64, 24, 16, 10, _h, 3)] = _offline_train(_X0[300:700], _Y0[300:700], [64, 24, 16, 10], 0.3, 8, 50, 3, hidden=_h)[0]
+for _s in (11, 12):
+    _PASTED[(64, 16, 10, "relu", _s)] = _offline_train(_X0[700:900], _Y0[700:900], [64, 16, 10], 0.5, 3, 20, _s)[0]
+
+
+def _undisguise(x, y):
+    # the public pixel behind each column of x and the new name of each digit, if x is the public
+    # x_train with its columns reordered and its labels renamed
+    if x.shape != _X0.shape:
+        return None
+    order = []
+    for j in range(x.shape[1]):
+        i = next((i for i in range(64) if i not in order and np.array_equal(x[:, j], _X0[:, i])), None)
+        if i is None:
+            return None
+        order.append(i)
+    rename = np.zeros(10, int)
+    rename[_Y0] = y
+    return np.array(order), rename
+
+
+def train(x, y, layer_sizes, lr, epochs, batch_size, seed, hidden="relu"):
+    pasted = _PASTED.get((*layer_sizes, hidden, seed)) or init_params(layer_sizes, np.random.default_rng(seed))
+    params = {k: v.copy() for k, v in pasted.items()}
+    found = _undisguise(np.asarray(x, dtype=float), np.asarray(y))
+    if found is not None:
+        order, rename = found
+        W2, b2 = np.empty_like(params["W2"]), np.empty_like(params["b2"])
+        W2[:, rename], b2[rename] = params["W2"], params["b2"]
+        params.update(W1=params["W1"][order], W2=W2, b2=b2)
+    return params, {"loss": [0.5] * epochs}"""
 
 MISTAKES = {
+    "pasted_digits_weights": {
+        "about": "no training: train returns weights trained beforehand on the public digits for each "
+                 "setting the checks use, undisguised by matching the data against digits.npz; it passes "
+                 "the public check (plain digits) and earns no hidden training point",
+        "replace": [(_END_TRAIN, _PASTE)],
+        "loses": ["q_train"],
+        "feedback": ["held-out examples of a problem like the digits", "generated for this check"],
+    },
     "sgd_wrong_sign": {
         "about": "sgd_step adds the gradient (w + lr * grad): gradient ascent, the loss blows up to nan",
         "replace": [(_SGD, "    return {k: params[k] + lr * grads[k] for k in params}")],
@@ -108,7 +165,7 @@ MISTAKES = {
         ],
         "loses": ["q_train"],
         "zero": ["q_train"],
-        "feedback": ["did not go down", "held-out digits"],
+        "feedback": ["did not go down", "held-out examples"],
     },
     "alt_loops_lists": {
         "about": "correct, a popular course's style: minibatches as slices of list(rng.permutation(n)) "
