@@ -742,34 +742,3 @@ def load_grader_data(filename):
         raise FileNotFoundError(f"{filename} is grader-only data: hidden checks only")
     grader_data_loads.append(filename)
     return data
-
-
-def disguise(xs, ys, classes, *, images=False, secret="digits_test.npz"):
-    """The same examples with their classes renamed and their features reordered (images:
-    rotated or mirrored), by a transformation students cannot know: it is drawn from a hash of
-    the grader-only file `secret`. Training on the disguised data learns as well as on the
-    original; weights trained beforehand on the original data score at chance. For hidden
-    checks of a training function (the grader-only file exists only there).
-
-    xs: list of arrays (N_i, D) or, with images=True, (N_i, C, H, W) with H == W
-    ys: list of integer label arrays (N_i,) with values in range(classes)
-    Returns (list of disguised xs, list of disguised ys), the same transformation for all.
-    """
-    import hashlib
-    path = next((Path(d) / secret for d in GRADER_DATA_DIRS if (Path(d) / secret).exists()), None)
-    if path is None:
-        raise FileNotFoundError(f"{secret} is grader-only data: disguise is for hidden checks only")
-    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(b"disguise:" + path.read_bytes()).digest()[:8], "big"))
-    rename = rng.permutation(classes)
-    while np.array_equal(rename, np.arange(classes)):
-        rename = rng.permutation(classes)
-    if images:
-        turn = int(rng.integers(1, 8))       # one of the 7 rotations/mirrorings that change a square image
-        def moved(x):
-            x = np.rot90(np.asarray(x), k=turn % 4, axes=(-2, -1))
-            return np.ascontiguousarray(x[..., ::-1] if turn >= 4 else x)
-    else:
-        order = rng.permutation(np.asarray(xs[0]).shape[1])
-        def moved(x):
-            return np.ascontiguousarray(np.asarray(x)[:, order])
-    return [moved(x) for x in xs], [rename[np.asarray(y)] for y in ys]
