@@ -16,6 +16,13 @@ Reads the master (and its mistakes.py) only: no otter, no sandbox, a fraction of
   mistakes.py (one of its `feedback` strings occurs in the hint's text; test_samples checks that
   the sample's feedback really contains it). Hints built elsewhere (a dict in a variable) and
   keys built at run time (f-strings) are not checked by hints_reached and unique_keys.
+- hidden_messages: a hidden check's messages (assert messages, a raised exception's arguments,
+  pytest.fail, the `what` and literal `alternatives` hints of assert_close/ref.close) show only
+  literals and names the test binds to literals (through helpers it defines and calls, loops
+  over literals, pure builtins, module names): never what the student's code returned (a shape,
+  keys, a type name can spell out the hidden inputs), a hidden input or a reference value.
+  NNKIT_LINT_HIDDEN_MESSAGES=warn makes it a warning (for a master whose messages are being
+  rewritten; the masters' test still requires none).
 
 Usage: python -m autograder.assign.lint [master.ipynb | assignment name ...]
 """
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -57,6 +65,8 @@ class Test:
     hidden: bool
     source: str
     parameters: list[str]
+    cell: int = 0          # the cell's index in the master
+    first_line: int = 1    # the line of the cell that `source` starts at (after the config)
 
 
 @dataclass
@@ -156,7 +166,8 @@ def read_master(path: Path) -> Master:
             points = config.get("points")
             question.tests.append(Test(funcs[0].name, None if points is None else float(points),
                                        bool(config.get("hidden", False)), body,
-                                       [a.arg for a in funcs[0].args.args]))
+                                       [a.arg for a in funcs[0].args.args], i,
+                                       text[:len(text) - len(body)].count("\n") + 1))
             continue
         try:
             tree = ast.parse(_python(text))
@@ -301,8 +312,397 @@ def check_hints_reached(master):
     return problems
 
 
+# The hidden_messages rule. A message may show literals, names the test binds only to such
+# values (its sizes, seeds, expected keys), pure builtins of those, and module names; nothing
+# else, since any other value could come from the student's code or be a hidden input.
+PURE_BUILTINS = {"len", "str", "repr", "int", "float", "round", "sorted", "tuple", "list", "range", "min",
+                 "max", "abs", "sum", "enumerate", "zip", "dict", "set", "bool", "format", "reversed", "any",
+                 "all", "type", "isinstance", "divmod", "pow", "chr", "ord", "hex", "bin", "oct", "frozenset"}
+# numpy's functions that write into their first argument (and any call's out=)
+ARGUMENT_MUTATORS = {"shuffle", "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+MESSAGE_CALLS = {"fail", "skip", "xfail"}     # pytest.fail(msg) and friends
+_SAFE = ast.Constant(value=None)              # a binding known to hold a safe value
+
+
+class _Each:
+    """The items of an iterable a `for` or a comprehension walks (safe when the iterable is)."""
+
+    def __init__(self, iterable):
+        self.iterable = iterable
+
+
+class _Returns:
+    """What a helper function defined in the test returns: its `return` values (a generator's
+    values are not checked)."""
+
+    def __init__(self, fn):
+        self.values, todo = [], list(fn.body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Return):
+                self.values.append(node.value if node.value is not None else _SAFE)
+            elif isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+                self.values.append(None)
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                todo.extend(ast.iter_child_nodes(node))
+
+
+def _root_name(node):
+    """x of x, x.a, x[i], x.a[i].b (None when the chain does not start at a name)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _aliased(value):
+    """The names whose object (or a part of it) `value` may be: x, x[i], x.a, x.values(), a
+    display holding those, the items of one of those."""
+    if isinstance(value, _Each):
+        value = value.iterable
+    if isinstance(value, (ast.Name, ast.Subscript, ast.Attribute, ast.Starred)):
+        root = _root_name(value)
+        return [root] if root else []
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return _aliased(value.func.value)
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return [n for e in value.elts for n in _aliased(e)]
+    if isinstance(value, ast.Dict):
+        return [n for e in value.values for n in _aliased(e)]
+    if isinstance(value, ast.IfExp):
+        return _aliased(value.body) + _aliased(value.orelse)
+    if isinstance(value, ast.NamedExpr):
+        return _aliased(value.value)
+    return []
+
+
+def _is_check_failure(node):
+    """`except CheckFailure` (nncheck's class, however imported): what nncheck's helpers raise,
+    with messages that show no values in hidden checks; a test's own CheckFailure messages are
+    checked where they are raised."""
+    kinds = node.elts if isinstance(node, ast.Tuple) else [node]
+    return bool(kinds) and all((isinstance(k, ast.Name) and k.id == "CheckFailure")
+                               or (isinstance(k, ast.Attribute) and k.attr == "CheckFailure") for k in kinds)
+
+
+class _Bindings(ast.NodeVisitor):
+    """Every place a test cell binds a name: {name: [what it is bound to: an expression, an
+    _Each, _SAFE, or None when the value is not one the cell wrote (a parameter of the test, a
+    `with ... as`, an exception that is not nncheck's CheckFailure)]}. Flow-insensitive: every
+    binding of a name counts, wherever it is."""
+
+    def __init__(self, tree, known_modules=()):
+        self.bound, self.modules, self.nncheck = {}, set(), set()
+        self.known_modules = set(known_modules)
+        self.top_parameters = {a.arg for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                               for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs} - self.known_modules
+        self.top = {id(n) for n in tree.body}
+        self.mutations = {}   # {name: [values put into the object it names: x[i] = v, x.append(v)]}
+        self.visit(tree)
+        self._bind_helper_parameters(tree)
+        self._share_mutations()
+
+    def add(self, name, value):
+        self.bound.setdefault(name, []).append(value)
+
+    def mutate(self, name, values):
+        self.mutations.setdefault(name, []).append(ast.Tuple([v for v in values if v is not None], ast.Load()))
+
+    def _share_mutations(self):
+        """What is put into an object counts for every name that may refer to it (or to a part
+        of it): names bound to one another (a = b, a = b[0], for v in b.values()) share it."""
+        parent = {}
+
+        def find(n):
+            while parent.get(n, n) != n:
+                n = parent[n]
+            return n
+        for name, values in self.bound.items():
+            for v in values:
+                for other in _aliased(v):
+                    parent[find(name)] = find(other)
+        shared = {}
+        for name, values in self.mutations.items():
+            shared.setdefault(find(name), []).extend(values)
+        for name in set(self.bound) | set(self.mutations):
+            self.bound.setdefault(name, []).extend(shared.get(find(name), []))
+
+    def bind(self, target, value):
+        if isinstance(target, ast.Name):
+            self.add(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            pairwise = (isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+                        and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts))
+            for i, t in enumerate(target.elts):
+                self.bind(t, value.elts[i] if pairwise else (_Each(value) if value is not None else None))
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, value)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):   # x[i] = v changes what x holds
+            root = _root_name(target)
+            if root is not None:
+                self.mutate(root, [value, target.slice if isinstance(target, ast.Subscript) else None])
+
+    def visit_Call(self, node):
+        """x.append(v), x.update(d), rng.shuffle(x), np.copyto(x, v): the values go into x. A call
+        of nncheck or of the student's code (a test parameter) changes nothing of the test's:
+        the sandbox gets copies."""
+        root = _root_name(node.func)
+        if root is not None and root not in self.nncheck and root not in self.top_parameters:
+            values = node.args + [k.value for k in node.keywords]
+            if isinstance(node.func, ast.Attribute):
+                owner = _root_name(node.func.value)
+                if owner is not None and owner not in self.modules | self.known_modules:
+                    self.mutate(owner, values)
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id \
+                if isinstance(node.func, ast.Name) else ""
+            targets = [k.value for k in node.keywords if k.arg == "out"]
+            if name in ARGUMENT_MUTATORS and node.args:
+                targets.append(node.args[0])
+            for t in targets:
+                if _root_name(t) is not None:
+                    self.mutate(_root_name(t), [node.func] + [w for w in values if w is not t])
+        self.generic_visit(node)
+
+    def visit_Assign(self, node):
+        for t in node.targets:
+            self.bind(t, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        self.bind(node.target, node.value if node.value is not None else _SAFE)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        self.bind(node.target, node.value)   # the name's other bindings count too
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node):
+        self.bind(node.target, node.value)
+        self.generic_visit(node)
+
+    def visit_For(self, node):
+        self.bind(node.target, _Each(node.iter))
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node):
+        self.bind(node.target, _Each(node.iter))
+        self.generic_visit(node)
+
+    def visit_withitem(self, node):
+        if node.optional_vars is not None:
+            self.bind(node.optional_vars, None)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self.add(node.name, _SAFE if node.type is not None and _is_check_failure(node.type) else None)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        # a helper stands for what it returns (safe when every `return` is); the test does not
+        self.add(node.name, None if id(node) in self.top else _Returns(node))
+        if id(node) in self.top:    # the test function: its parameters are the student's
+            args = node.args
+            for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+                if a is not None and a.arg not in self.known_modules:   # np: numpy, from the engine
+                    self.add(a.arg, None)
+        self.generic_visit(node)    # a helper's parameters: bound at its calls (below)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        args = node.args
+        for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+            if a is not None:
+                self.add(a.arg, None)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node):
+        self.add(node.name, None)
+        self.generic_visit(node)
+
+    def visit_Import(self, node):
+        for a in node.names:
+            name = (a.asname or a.name).split(".")[0]
+            (self.nncheck if a.name.split(".")[0] == "nncheck" else self.modules).add(name)
+
+    def visit_ImportFrom(self, node):
+        for a in node.names:
+            (self.nncheck if (node.module or "").split(".")[0] == "nncheck" else self.modules).add(a.asname or a.name)
+
+    def _bind_helper_parameters(self, tree):
+        """A helper function defined inside the test: each parameter is bound to the arguments
+        of every call of it (and its default); a helper used other than by calling it by name
+        (passed on, called with *args) gets parameters of unknown values."""
+        defs = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(node) not in self.top:
+                defs.setdefault(node.name, []).append(node)
+        loads, calls = {}, {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                loads[node.id] = loads.get(node.id, 0) + 1
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in defs:
+                calls.setdefault(node.func.id, []).append(node)
+        for name, nodes in defs.items():
+            sites = calls.get(name, [])
+            escapes = len(nodes) > 1 or loads.get(name, 0) != len(sites)
+            for fn in nodes:
+                a = fn.args
+                positional = a.posonlyargs + a.args
+                names = [p.arg for p in positional + a.kwonlyargs]
+                defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults))
+                defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+                for extra in (a.vararg, a.kwarg):
+                    if extra is not None:
+                        self.add(extra.arg, None)
+                if escapes:
+                    for p in names:
+                        self.add(p, None)
+                    continue
+                for call in sites:
+                    unknown =  any(isinstance(x, ast.Starred) for x in call.args) \
+                        or any(k.arg is None for k in call.keywords)
+                    given = {} if unknown else dict(zip([p.arg for p in positional], call.args))
+                    if not unknown:
+                        given.update({k.arg: k.value for k in call.keywords})
+                    for p in names:
+                        self.add(p, None if unknown else given.get(p, defaults.get(p)))
+
+
+class _MessageCheck:
+    """Which names of an expression could show a value the test did not write itself."""
+
+    def __init__(self, tree, known_modules):
+        b = _Bindings(tree, known_modules)
+        self.bound = b.bound
+        self.nncheck = b.nncheck - set(b.bound)
+        self.modules = (b.modules | known_modules) - set(b.bound) - self.nncheck
+        # the greatest fixed point: a name is constant unless one of its bindings is not (sound,
+        # since at run time every value a name holds came from one of its bindings, evaluated
+        # when the names it uses held constants already)
+        self.constants = {name for name, values in self.bound.items() if None not in values}
+        changed = True
+        while changed:
+            changed = False
+            for name in sorted(self.constants):
+                if any(self.culprits(v) for v in self.bound[name]):
+                    self.constants.discard(name)
+                    changed = True
+
+    def culprits(self, node):
+        """The names (or a short description) that make `node` unsafe; [] when it is safe."""
+        if node is None or node is _SAFE or isinstance(node, ast.Constant):
+            return []
+        if isinstance(node, _Each):
+            return self.culprits(node.iterable)
+        if isinstance(node, _Returns):
+            return ["a generator"] if None in node.values else self._all(v for v in node.values if v is not None)
+        if isinstance(node, ast.Name):
+            if node.id in self.constants or node.id in self.modules or node.id in self.nncheck:
+                return []
+            if node.id in self.bound:
+                return [node.id]
+            return self._builtin(node.id)
+        if isinstance(node, ast.Call):
+            return self._callee(node.func) + self._all(node.args + [k.value for k in node.keywords])
+        if isinstance(node, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom)):
+            return [f"a {type(node).__name__.lower()}"]
+        return self._all(n for n in ast.iter_child_nodes(node) if isinstance(n, (ast.expr, ast.keyword,
+                                                                                 ast.comprehension)))
+
+    def _builtin(self, name):
+        """A name the cell does not bind: a builtin (the test's globals are its cell's only)."""
+        return [] if name in PURE_BUILTINS or name[:1].isupper() or name in ("True", "False", "None") else [name]
+
+    def _callee(self, func):
+        """Why calling `func` could return a value the test did not write: a call of nncheck (its
+        values are the hidden inputs, the reference, grader-only data), of numpy's random
+        numbers, of a function the test defines, of a builtin that reads any value."""
+        chain, root = [], func
+        while isinstance(root, ast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in self.nncheck:
+            return [f"{ast.unparse(func)}()"]
+        if isinstance(root, ast.Name) and root.id in self.modules:
+            return [f"{ast.unparse(func)}()"] if "random" in chain else []
+        if isinstance(func, ast.Name) and func.id not in self.bound:
+            return self._builtin(func.id)
+        return self.culprits(func)   # a method of a value: safe when the value is
+
+    def _all(self, nodes):
+        return [c for n in nodes for c in self.culprits(n)]
+
+
+def _shown_by_nncheck(func):
+    """assert_close(got, expected, what, ...) and ref.close(key, got, what, ...): their failure
+    messages quote `what` and the hint of the alternative that matched."""
+    if isinstance(func, ast.Name):
+        return func.id == "assert_close"
+    return isinstance(func, ast.Attribute) and (func.attr == "assert_close" or (
+        func.attr == "close" and ((isinstance(func.value, ast.Name) and func.value.id == "ref")
+                                  or (isinstance(func.value, ast.Attribute) and func.value.attr == "ref"))))
+
+
+def _messages(tree):
+    """[(what, line, message expressions)] of a test: assert messages, the arguments of a raised
+    exception (or the exception raised, when it was made elsewhere), pytest.fail(...)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) and node.msg is not None:
+            found.append(("assert", node.lineno, [node.msg]))
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            if isinstance(node.exc, ast.Call):
+                found.append(("raise", node.lineno, node.exc.args + [k.value for k in node.exc.keywords]))
+            else:
+                found.append(("raise", node.lineno, [node.exc]))
+        elif (isinstance(node, ast.Call) and (node.args or node.keywords)
+              and ((isinstance(node.func, ast.Attribute) and node.func.attr in MESSAGE_CALLS
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "pytest")
+                   or (isinstance(node.func, ast.Name) and node.func.id == "fail"))):
+            found.append((f"{ast.unparse(node.func)}()", node.lineno, node.args + [k.value for k in node.keywords]))
+        elif isinstance(node, ast.Call) and _shown_by_nncheck(node.func):
+            # what nncheck's assert_close / ref.close print: `what` and the hints of `alternatives`
+            shown = [node.args[2]] if len(node.args) > 2 else []
+            for k in node.keywords:
+                if k.arg == "what":
+                    shown.append(k.value)
+                elif k.arg == "alternatives" and isinstance(k.value, ast.Dict):   # (a dict made elsewhere: not checked)
+                    shown += [key for key in k.value.keys if key is not None]
+            if shown:
+                found.append((f"{ast.unparse(node.func)}() description", node.lineno, shown))
+    return sorted(found, key=lambda f: f[1])
+
+
+def check_hidden_messages(master):
+    """A hidden check's messages are shown to the student: they may not carry what the
+    student's code returned (its shape, keys, text could spell out the hidden inputs) nor the
+    hidden inputs themselves. An assert's message, a raised exception's arguments and
+    pytest.fail's message may hold only literals and names the test binds to literals."""
+    warn = os.environ.get("NNKIT_LINT_HIDDEN_MESSAGES") == "warn"   # for a master being rewritten
+    problems = []
+    for q in master.questions:
+        for t in q.tests:
+            if not t.hidden:
+                continue
+            tree = ast.parse(t.source)
+            check = _MessageCheck(tree, {"np", "numpy"})
+            for what, line, exprs in _messages(tree):
+                culprits = list(dict.fromkeys(check._all(exprs)))
+                if culprits:
+                    shown = ", ".join(f"`{c}`" if c.isidentifier() else c for c in culprits)
+                    problems.append(Problem(
+                        master.name, q.name, t.name,
+                        f"cell {t.cell}, line {t.first_line + line - 1}: the {what} message of a hidden check "
+                        f"shows {shown}, which may hold what the student's code returned or a hidden input; "
+                        "use plain text, or only names the test binds to literals", warning=warn))
+    return problems
+
+
 RULES = [check_public_and_hidden, check_points, check_unique_keys, check_parameters,
-         check_functions_checked, check_hints_reached]
+         check_functions_checked, check_hints_reached, check_hidden_messages]
 
 
 def lint(path: Path) -> list[Problem]:
