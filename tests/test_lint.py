@@ -32,6 +32,12 @@ export_cell:
   instructions: Upload the zip file this cell makes to Gradescope."""
 
 
+@pytest.fixture(autouse=True)
+def _default_severity(monkeypatch):
+    """The rules as `make assign` applies them, whatever the shell says (NNKIT_LINT_HIDDEN_MESSAGES)."""
+    monkeypatch.delenv("NNKIT_LINT_HIDDEN_MESSAGES", raising=False)
+
+
 def check(name, points, hidden=False, params="double", body=None):
     config = f'""" # BEGIN TEST CONFIG\npoints: {points}\n' + ("hidden: true\n" if hidden else "") + '""" # END TEST CONFIG\n'
     body = body or (f'    from nncheck import call, ref\n'
