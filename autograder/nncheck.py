@@ -247,6 +247,74 @@ def call_unchanged(fn, *args, **kwargs):
     return out
 
 
+def returned(out, names, fn_name):
+    """`out` as a tuple, after checking that the function returned one value per name.
+
+    returned(call(loss_and_grads, x, y, params), ("J", "grads"), "loss_and_grads") -> (J, grads)
+    """
+    names = tuple(names)
+    if not isinstance(out, (tuple, list)) or len(out) != len(names):
+        raise CheckFailure(f"{fn_name} should return a tuple ({', '.join(names)})" + _got(f", got {_describe(out)}") + ".")
+    return tuple(out)
+
+
+def arrays_like(got, like, what):
+    """Check that `got` is a dict with an array of the shape of like[k] for every key k of `like`
+    (the parameters: their gradients come back in this form) and return it."""
+    if not isinstance(got, dict):
+        raise CheckFailure(f"{what} should be a dict with the keys {sorted(like)}, got {type(got).__name__}.")
+    missing = sorted(set(like) - set(got), key=repr)
+    if missing:
+        raise CheckFailure(f"{what} has no entries {missing}: it needs one per parameter"
+                           + _got(f" (got the keys {sorted(got, key=repr)})") + ".")
+    for k in like:
+        if np.shape(got[k]) != np.shape(like[k]):
+            raise CheckFailure(f"{what}[{k!r}] should have the shape of {k}, {np.shape(like[k])}"
+                               + _got(f", got {np.shape(got[k])}") + ".")
+    return got
+
+
+def central_differences(f, point, name, h=1e-5):
+    """The numerical gradient of the number f(point) with respect to the array point[name]:
+    (f(.. + h e_i ..) - f(.. - h e_i ..)) / 2h, entry by entry. `point` is a dict name -> array
+    and is not changed (f gets copies)."""
+    base = np.asarray(point[name], dtype=np.float64)
+    grad = np.zeros_like(base)
+    for i in np.ndindex(base.shape):
+        values = []
+        for step in (h, -h):
+            moved = base.copy()
+            moved[i] += step
+            values.append(float(f({**{k: np.copy(v) for k, v in point.items()}, name: moved})))
+        grad[i] = (values[0] - values[1]) / (2 * h)
+    return grad
+
+
+def check_gradients(key, grads, loss, point, what, *, h=1e-5, rtol=1e-5, atol=1e-8, batch=None, order=None):
+    """The per-tensor numerical gradient check, anchored to the reference.
+
+    grads: the student's gradients, a dict name -> array, or a tuple in the order of `point`
+    loss:  f(point) -> the reference's number at a changed point (for example the solution's loss,
+           or sum(dout * forward(...))). It runs only when the autograder is built: its central
+           differences are recorded under `key/<name>`, so the check depends on the student's
+           gradients alone, and a loss and a gradient that are wrong together cannot pass.
+    point: dict name -> array, where the gradient is taken
+    what:  f(name) -> how to name grads[name] for the student, e.g. "grads['W2'], the weights of layer 2"
+    order: the names to compare, in this order (default: those of `point`)
+
+        ref.close("lg/J", J, "the loss J")   # the loss first: the gradients are compared with its slope
+        check_gradients("lg/numerical", grads, lambda p: call(loss_and_grads, x, y, p)[0], params,
+                        lambda k: f"grads[{k!r}]", batch=N)
+    """
+    if not isinstance(grads, dict):
+        grads = dict(zip(point, grads))
+    for name in order or point:
+        numerical = ref.value(f"{key}/{name}", lambda: central_differences(loss, point, name, h))
+        assert_close(grads.get(name), numerical,
+                     f"{what(name)}, compared with central differences (h = {h}) of the reference",
+                     rtol=rtol, atol=atol, batch=batch)
+
+
 # ---------------------------------------------------------------- comparing values
 
 def _fmt(v):

@@ -37,7 +37,7 @@ from pathlib import Path
 import nncheck
 from autograder.assign.lint import lint, load_mistakes
 from autograder.assign.given import all_masters, describe, solutions_given
-from autograder.grade.engine import Bundle, StudentEnvironment, run_check
+from autograder.grade.engine import Bundle, StudentEnvironment, load_checks, run_check
 from autograder.run.sandbox import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +163,12 @@ def code_cells(nb):
             for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+def checks_source(assignment):
+    """The master's checks.py (code the hidden checks share, as their parameter `checks`), or None."""
+    path = ROOT / "solutions" / assignment / "checks.py"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
 def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, variants=1):
     """Run the tests against the solution: record the reference values, then verify them.
 
@@ -174,6 +180,7 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, v
     nncheck.GRADER_DATA_DIRS[:] = [str(grader_data_dir)] if grader_data_dir else []
     saved = nncheck.ref
     nncheck.ref = reference
+    checks = load_checks(checks_source(assignment), assignment)
     try:
         with Sandbox(solution_cells, str(files_dir)) as sandbox:
             sandbox.start()
@@ -186,13 +193,13 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, v
                 reference.mode = mode
                 for test in tests:
                     nncheck.rng_seeds.clear()
-                    _record_one(test, env, reference, assignment, mode, 0)
+                    _record_one(test, env, reference, assignment, mode, 0, checks)
                     if mode == "record":
                         test["variants"] = variants if test["hidden"] and nncheck.rng_seeds else 1
                 for v in range(1, variants):
                     for test in tests:
                         if test["variants"] > 1:
-                            _record_one(test, env, reference, assignment, mode, v)
+                            _record_one(test, env, reference, assignment, mode, v, checks)
     finally:
         nncheck.ref = saved
     hidden_tests = {t["name"] for t in tests if t["hidden"]}
@@ -200,10 +207,10 @@ def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, v
     return reference, public_keys
 
 
-def _record_one(test, env, reference, assignment, mode, variant):
+def _record_one(test, env, reference, assignment, mode, variant, checks=None):
     reference.current_test = test["name"]
     nncheck.grader_data_loads.clear()
-    passed, message = run_check(test, env, variant)
+    passed, message = run_check(test, env, variant, checks)
     if not passed:
         author = getattr(message, "traceback", "")
         raise SystemExit(f"{assignment}: test {test['name']} fails on the solution "
@@ -399,7 +406,8 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None):
         zip_path = out_root / "dist" / assignment / "autograder.zip"
         defines, uses = question_dependencies(master_nb)
         build_zip(zip_path, tests, reference, files_dir, assignment,
-                  extra={"defines": defines, "uses": uses, "variants": variants})
+                  extra={"defines": defines, "uses": uses, "variants": variants,
+                         "checks": checks_source(assignment)})
     print(describe(assignment, solutions_given(master, all_masters())))
     print(f"[{assignment}] wrote {student_dir}/, {samples_dir}/, {zip_path} ({len(tests)} checks, "
           f"{sum(t['points'] for t in tests):g} points)")

@@ -8,7 +8,8 @@ Reads the master (and its mistakes.py) only: no otter, no sandbox, a fraction of
   checks add up to it; the public checks carry 15-40% of the question's points.
 - unique_keys: a reference key (`ref.close/alt/value("key", ...)`) is recorded at one place only
   (two tests sharing a key silently overwrite each other's value).
-- parameters: every test parameter names a global of the notebook (or np, numpy, env).
+- parameters: every test parameter names a global of the notebook (or np, numpy, env; `checks`,
+  the module of a checks.py beside the master, in hidden checks only).
 - functions_checked: every function a question's solution defines (names without a leading _)
   is a parameter of some check, so nothing of the contract goes ungraded.
 - hints_reached (a warning for now: the three first masters have hints no sample reaches): every
@@ -85,6 +86,7 @@ class Master:
     mistakes: dict | None          # None: no mistakes.py
     problems: list[Problem]        # found while reading
     given: list[str] = field(default_factory=list)   # functions defined outside every question (handed out)
+    has_checks: bool = False       # a checks.py beside the master (hidden checks' parameter `checks`)
 
 
 def _source(cell):
@@ -188,7 +190,7 @@ def read_master(path: Path) -> Master:
             mistakes = load_mistakes(mistakes_path)
         except Exception as exc:  # the author's file: say what is wrong with it
             problems.append(Problem(name, "", "mistakes.py", f"cannot be loaded: {type(exc).__name__}: {exc}"))
-    return Master(name, questions, names, mistakes, problems, given)
+    return Master(name, questions, names, mistakes, problems, given, (path.parent / "checks.py").exists())
 
 
 # ---------------------------------------------------------------- rules
@@ -259,7 +261,12 @@ def check_parameters(master):
     for q in master.questions:
         for t in q.tests:
             for p in t.parameters:
-                if p not in master.globals and p not in KNOWN_PARAMETERS:
+                if p == "checks" and not (master.has_checks and t.hidden):
+                    problems.append(Problem(master.name, q.name, t.name, (
+                        "parameter 'checks' needs a checks.py beside the master" if not master.has_checks else
+                        "a public check cannot take 'checks': it runs in the student's kernel, which has no "
+                        "checks.py (only hidden checks can)")))
+                elif p not in master.globals and p not in KNOWN_PARAMETERS | {"checks"}:
                     problems.append(Problem(master.name, q.name, t.name,
                                             f"parameter {p!r} is not a global of the notebook "
                                             "(a typo? the test would get None)"))

@@ -11,11 +11,13 @@ StudentFunction proxies, so nothing the student's code does can change how a che
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import linecache
 import time
 import traceback
+import types
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -115,6 +117,11 @@ class Bundle:
     @property
     def tests(self):
         return self.meta["tests"]
+
+    @functools.cached_property
+    def checks(self):
+        """The assignment's shared check code (the master's checks.py), as a module, or None."""
+        return load_checks(self.meta.get("checks"), self.name)
 
     @property
     def files_dir(self):
@@ -219,13 +226,27 @@ def check_variant(test, variant):
     return variant if test.get("variants", 1) > 1 else 0
 
 
-def run_check(test, env, variant=0):
+def load_checks(source, assignment):
+    """The module made of a master's checks.py source (None: the master has none). Hidden tests
+    that take a parameter `checks` get it."""
+    if source is None:
+        return None
+    module = types.ModuleType(f"checks_{assignment}")
+    filename = f"<checks.py of {assignment}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module.__file__ = filename
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module
+
+
+def run_check(test, env, variant=0, checks=None):
     """Run one test against the environment as `variant` (its nncheck.rng inputs and reference
     values); returns (passed, message). When the test itself fails (not the student's code,
     not an assertion), the message is a CouldNotRun whose `.traceback` is for the author."""
     fn = _compile_test(test["source"], test.get("name", "test"))
     try:
-        kwargs = {p: (env if p == "env" else env.get(p)) for p in inspect.signature(fn).parameters}
+        given = {"env": env, "checks": checks}
+        kwargs = {p: given[p] if p in given else env.get(p) for p in inspect.signature(fn).parameters}
         with nncheck.values_shown(not test["hidden"]), nncheck.variant(variant), warnings.catch_warnings():
             warnings.simplefilter("ignore", nncheck.StudentWarning)  # call_quietly still sees them
             fn(**kwargs)
@@ -287,7 +308,7 @@ def grade_variants(bundle: Bundle, cells, variants, limits=None):
                 if error:
                     passed, message = False, f"not graded: {error}"
                 else:
-                    passed, message = run_check(test, env, key[1])
+                    passed, message = run_check(test, env, key[1], bundle.checks)
                 checks[key] = CheckResult(test["question"], test["name"], test["points"],
                                           test["hidden"], passed, _bounded(message, MESSAGE_LIMIT),
                                           time.monotonic() - t0,
