@@ -316,3 +316,41 @@ def test_a_function_defined_in_a_module_level_block(tmp_path):
     problems = master(tmp_path, checks_py, "checks.quiet(double)\nchecks.loud(double)\n")
     assert [p.split(", which")[0] for p in problems] == [
         "tiny: checks.py: module level: line 5: the assert message of a hidden check shows `what`"]
+
+
+def test_an_object_a_function_of_checks_py_returns_and_its_caller_fills(tmp_path):
+    """The caller fills what `same` returns: its argument (the caller's `box`, shown) and a
+    module-level list (`TABLE`, shown by another function) hold the student's value."""
+    checks_py = '''\
+    from nncheck import call
+
+    TABLE = []
+    NAME = "double"
+
+    def same(x):
+        return x
+
+    def table():
+        return TABLE
+
+    def name():
+        return NAME
+
+    def run(fn):
+        box = ["start"]
+        kept = same(box)
+        kept.append(call(fn, 1.0))
+        assert fn, f"{box}"
+        assert fn, f"{name()}"
+
+    def fill(fn):
+        t = table()
+        t.append(call(fn, 1.0))
+
+    def show(fn):
+        assert fn, f"{TABLE}"
+    '''
+    problems = master(tmp_path, checks_py, "checks.run(double)\nchecks.fill(double)\nchecks.show(double)\n")
+    assert [p.split(", which")[0] for p in problems] == [
+        "tiny: checks.py: run: line 19: the assert message of a hidden check shows `box`",
+        "tiny: checks.py: show: line 27: the assert message of a hidden check shows `TABLE`"]

@@ -425,12 +425,13 @@ class _Bindings(ast.NodeVisitor):
     are read too), `constant_parameters` those of its parameters every call passes a constant,
     `prebound` the other names it may see ({name: [values]}: the module's functions, module
     names some function makes unsafe), `escaping` the functions defined in module-level blocks
-    (called from anywhere), `effects(call)` the arguments a call of a checks.py
+    (called from anywhere), `results(call)` the arguments what a call of a checks.py function
+    returns may be part of (None: not such a call), `effects(call)` the arguments a call of a checks.py
     function fills with values the lint cannot follow (None: not such a call). `tracked`: test
     parameters whose objects the test may change (`checks`: the module is shared)."""
 
     def __init__(self, tree, known_modules=(), top=None, constant_parameters=(), prebound=None, effects=None,
-                 tracked=(), escaping=()):
+                 tracked=(), escaping=(), results=None):
         self.bound, self.modules, self.nncheck = {}, set(), set()
         self.known_modules = set(known_modules)
         top = tree.body if top is None else top
@@ -441,6 +442,7 @@ class _Bindings(ast.NodeVisitor):
         self.top = {id(n) for n in top}
         self.effects = effects
         self.escaping = set(escaping)   # ids of helper functions called from where this tree does not show
+        self.results = results          # results(call): the arguments a checks.py function's result may be
         self.prebound = dict(prebound or {})
         for name, values in self.prebound.items():
             for v in values:
@@ -471,12 +473,18 @@ class _Bindings(ast.NodeVisitor):
             for v in values:
                 if isinstance(v, ast.Call) and _root_name(v.func) in modules:
                     continue   # what np.f(...) or nncheck.call(...) returns is no part of the module
-                for other in _aliased(v):
+                returned = self.results(v) if self.results is not None and isinstance(v, ast.Call) else None
+                for other in _aliased(v) if returned is None else [n for a in returned for n in _aliased(a)]:
                     parent[find(name)] = find(other)
         shared = {}
         for name, values in self.mutations.items():
             shared.setdefault(find(name), []).extend(values)
         self.filled = {}      # {name: what is put into its object, by any name that may refer to it}
+        self.aliases = {}     # {name: the names that may refer to (a part of) its object}
+        for name in set(self.bound) | set(self.mutations):
+            self.aliases.setdefault(find(name), set()).add(name)
+        for name in set(self.bound) | set(self.mutations):
+            self.aliases[name] = self.aliases[find(name)]
         for name in set(self.bound) | set(self.mutations):
             self.filled[name] = shared.get(find(name), [])
             self.bound.setdefault(name, []).extend(self.filled[name])
@@ -777,6 +785,15 @@ _UNSAFE_ADVICE = ("which may hold what the student's code returned or a hidden i
                   "only names bound to literals")
 
 
+def _immutable(node):
+    """A literal whose object cannot be changed: a number, a string, a tuple of those."""
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(node, ast.Tuple):
+        return all(_immutable(e) for e in node.elts)
+    return isinstance(node, ast.BinOp) and _immutable(node.left) and _immutable(node.right)
+
+
 def _call_arguments(fn, call):
     """{parameter: (expression, given)} of a call of `fn`: the argument the call passes
     (given=True) or the parameter's default (given=False; None when it has none); None when the
@@ -873,6 +890,8 @@ class _ChecksModule:
         self.unknown = {id(fn): (set(self._parameters(fn)) if fn.name in self.escaped else set()) for fn in self.defs}
         self.unsafe_returns, self.module_unsafe = set(), self._touched_by_tests()
         self.tainting = {id(fn): set() for fn in self.defs}
+        self.returned = {id(fn): set() for fn in self.defs}   # the parameters what it returns may be (part of)
+        self.declared_global = {n for node in ast.walk(self.tree) if isinstance(node, ast.Global) for n in node.names}
         self.depends = {}    # {name: the parameters what it returns depends on}
         self.module_check = None
         while True:
@@ -884,7 +903,7 @@ class _ChecksModule:
     def _state(self):
         """What a round may change (each part changes one way only: safe to unsafe; so the rounds end)."""
         sets = (self.unsafe_returns, self.module_unsafe, self.module_check.constants if self.module_check else None)
-        maps = (self.depends, self.unknown, self.tainting)
+        maps = (self.depends, self.unknown, self.tainting, self.returned)
         return ([None if x is None else sorted(x) for x in sets],
                 [{k: sorted(v) for k, v in m.items()} for m in maps])
 
@@ -963,6 +982,29 @@ class _ChecksModule:
             return found
         return effects
 
+    def _immutable(self, name, check):
+        """Whether a module-level name holds a number, a string or a tuple of those, always."""
+        return name not in self.declared_global and all(
+            not c.bindings.filled.get(name) and all(v is not None and _immutable(v) for v in c.bound.get(name, [None]))
+            for c in (check, self.module_check))
+
+    def _results(self, in_test):
+        def results(call):
+            name = self._callee(call, in_test)
+            if name is None:
+                return None
+            found = []
+            for fn in self.functions[name]:
+                returned = self.returned[id(fn)]
+                arguments = _call_arguments(fn, call)
+                a = fn.args
+                if arguments is None or {x.arg for x in (a.vararg, a.kwarg) if x is not None} & returned:
+                    found += call.args + [k.value for k in call.keywords] if returned else []
+                else:
+                    found += [arguments[p][0] for p in sorted(returned) if p in arguments and arguments[p][1]]
+            return found
+        return results
+
     def _prebound(self):
         bound = {name: [_ChecksFunction(name)] for name in self.functions}
         for name in self.classes:
@@ -976,7 +1018,7 @@ class _ChecksModule:
         parameters constant as its calls make them (or those of `constant`)."""
         safe = set(self.functions) - self.unsafe_returns
         context = dict(prebound=self._prebound(), effects=self._effects(False), call=self._summary(False),
-                       escaping=self.loose)
+                       escaping=self.loose, results=self._results(False))
         if fn is None:
             return _MessageCheck(self.module, set(), safe, top=[], **context)
         if constant is None:
@@ -987,7 +1029,8 @@ class _ChecksModule:
     def test_check(self, tree):
         """The _MessageCheck of a hidden test that takes `checks`: checks.X is safe where X is a
         constant of the module, checks.F(...) where F returns safe values from safe arguments."""
-        context = dict(effects=self._effects(True), tracked=("checks",), call=self._summary(True))
+        context = dict(effects=self._effects(True), tracked=("checks",), call=self._summary(True),
+                       results=self._results(True))
         check = _MessageCheck(tree, {"np", "numpy"}, **context)
         if self._vouched(tree, check):
             check = _MessageCheck(tree, {"np", "numpy"}, attribute=self._module_attribute, **context)
@@ -1069,6 +1112,14 @@ class _ChecksModule:
                             p for p in parameters if p not in self.depends.get(fn.name, ())
                             and safe_arguments.unknown({p}).culprits(returns))
                 extra = [x.arg for x in (fn.args.vararg, fn.args.kwarg) if x is not None]
+                # what it returns may be one of its arguments or a module-level object, which its
+                # caller may then fill: the argument is the caller's; a mutable module-level
+                # object returned is taken as unsafe
+                aliases = {a for v in _Returns(fn).values if v is not None
+                           for n in _aliased(v) for a in check.bindings.aliases.get(n, {n})}
+                self.returned[id(fn)] |= aliases & set(parameters + extra)
+                self.module_unsafe |= {n for n in (aliases & module_names) - set(parameters + extra)
+                                       if not self._immutable(n, check)}
                 self.tainting[id(fn)] |= {p for p, values in check.bindings.filled.items() if p in parameters + extra
                                           and any(v is None or check.culprits(v) for v in values)}
             for call in ast.walk(code):
