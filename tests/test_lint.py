@@ -32,6 +32,12 @@ export_cell:
   instructions: Upload the zip file this cell makes to Gradescope."""
 
 
+@pytest.fixture(autouse=True)
+def _default_severity(monkeypatch):
+    """The rules as `make assign` applies them, whatever the shell says (NNKIT_LINT_HIDDEN_MESSAGES)."""
+    monkeypatch.delenv("NNKIT_LINT_HIDDEN_MESSAGES", raising=False)
+
+
 def check(name, points, hidden=False, params="double", body=None):
     config = f'""" # BEGIN TEST CONFIG\npoints: {points}\n' + ("hidden: true\n" if hidden else "") + '""" # END TEST CONFIG\n'
     body = body or (f'    from nncheck import call, ref\n'
@@ -191,3 +197,90 @@ def test_the_build_refuses_a_master_the_lint_rejects(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "ROOT", tmp_path)
     with pytest.raises(SystemExit, match="tiny: the lint found 1 problems"):
         build.build("tiny", tmp_path)
+
+
+# ---------------------------------------------------------------- hidden_messages
+
+def hidden_with(body, params="double"):
+    """A question whose hidden check has `body` (lines indented by 4) after getting `got`."""
+    return question(checks=[check("test_double_public", 1),
+                            check("test_double_hidden", 3, hidden=True, params=params,
+                                  body="    import numpy as np\n    import nncheck\n"
+                                       "    from nncheck import CheckFailure, assert_close, call, ref\n"
+                                       "    got = call(double, 1.0)\n" + body)])
+
+
+def test_a_hidden_message_showing_what_the_students_code_returned(tmp_path):
+    path = write_master(tmp_path, hidden_with('    assert got == 2.0, f"double(1.0) returned {got}"\n'))
+    assert messages(path) == [
+        "tiny: q_double: test_double_hidden: cell 9, line 10: the assert message of a hidden check shows "
+        "`got`, which may hold what the student's code returned or a hidden input; use plain text, or only "
+        "names the test binds to literals"]
+
+
+def test_the_same_message_in_a_public_check_is_allowed(tmp_path):
+    body = ('    from nncheck import call\n    got = call(double, 1.0)\n'
+            '    assert got == 2.0, f"double(1.0) returned {got}"\n')
+    path = write_master(tmp_path, question(checks=[check("test_double_public", 1, body=body),
+                                                   check("test_double_hidden", 3, hidden=True)]))
+    assert messages(path) == []
+
+
+def test_hidden_messages_may_show_the_tests_own_constants(tmp_path):
+    body = '''    N, sizes, name = 5, [4, 7, 3], "double"
+    seed = 3
+    seed += 1
+    keys = ("W1", "b1")
+    expected = [k.lower() for k in keys]
+    def describe(what, n=N):
+        return f"{what} for {n} rows"
+    def expect(value, size, label):
+        assert np.shape(value) == (size,), f"{label}: expected {size} values (sizes {sizes}, pi {np.pi:.2f})"
+    expect(got, 1, name)
+    for i, n in enumerate((3, 5)):
+        assert got != n, "%s(%d) at step %d" % (name, n, i) + str(len(sizes)) + repr(keys)
+    assert got == 2.0, "{} of {} (seed {})".format(name, sizes, seed) + f" keys {sorted(expected)}"
+    assert got == 2.0, "plain text: double(1.0) should be 2.0"
+    try:
+        assert_close(got, 2.0, f"{name}(1.0), {N} rows", alternatives={f"{name} returned x itself": 1.0})
+    except CheckFailure as e:
+        raise CheckFailure(f"{e}\\n  Likely cause: see the text of q_double ({describe(name)})") from None
+'''
+    assert messages(write_master(tmp_path, hidden_with(body))) == []
+
+
+@pytest.mark.parametrize("body, shown", [
+    ('    assert got == 2.0, "double returned %r" % (got,)\n', "`got`"),
+    ('    assert got == 2.0, "double returned {}".format(got)\n', "`got`"),
+    ('    assert got == 2.0, "double returned " + str(got)\n', "`got`"),
+    ('    assert got == 2.0, "shape " + repr(np.shape(got))\n', "`got`"),
+    ('    assert got == 2.0, f"got a {type(got).__name__}"\n', "`got`"),
+    ('    if got != 2.0:\n        raise AssertionError(f"got {got}")\n', "`got`"),
+    ('    import pytest\n    if got != 2.0:\n        pytest.fail(f"got {got}")\n', "`got`"),
+    ('    err = CheckFailure(f"got {got}")\n    if got != 2.0:\n        raise err\n', "`err`"),
+    ('    x = nncheck.rng(5).normal(size=3)\n    assert got == 2.0, f"for x = {x}"\n', "`x`"),    # a hidden input
+    ('    data = nncheck.load_grader_data("d.npz")\n    assert got == 2.0, f"{data}"\n', "`data`"),
+    ('    assert got == 2.0, f"{ref.value(\'double/k\', lambda: 2.0)}"\n', "ref.value()"),   # the answer
+    ('    shown = ["a"]\n    shown.append(got)\n    assert got == 2.0, f"{shown}"\n', "`shown`"),
+    ('    d = {}\n    d["a"] = got\n    assert got == 2.0, f"{sorted(d.items())}"\n', "`d`"),
+    ('    a = [1]\n    b = a\n    b.append(got)\n    assert got == 2.0, f"{a}"\n', "`a`"),
+    ('    def say(v):\n        return f"got {v}"\n    assert got == 2.0, say(got)\n', "`say`"),
+    ('    def expect(v):\n        assert v == 2.0, f"got {v}"\n    expect(got)\n', "`v`"),
+    ('    try:\n        float(got)\n    except Exception as e:\n        raise CheckFailure(f"{e}")\n', "`e`"),
+    ('    assert got == 2.0, f"{locals()}"\n', "`locals`"),
+    ('    assert got == 2.0, f"{double}"\n', "`double`"),
+    ('    for k in got:\n        assert k, f"key {k}"\n', "`k`"),
+    ('    assert_close(got, 2.0, f"double(1.0) = {got}")\n', "`got`"),
+    ('    ref.close("double/k", got, "double(1.0)", alternatives={f"you gave {got}": 1.0})\n', "`got`"),
+])
+def test_every_way_a_value_reaches_a_hidden_message(tmp_path, body, shown):
+    [problem] = messages(write_master(tmp_path, hidden_with(body)))
+    assert problem.startswith("tiny: q_double: test_double_hidden: cell 9, line ") and "of a hidden check" in problem
+    assert f"shows {shown}," in problem, problem
+
+
+def test_hidden_messages_can_be_made_a_warning_while_a_master_is_rewritten(tmp_path, monkeypatch):
+    path = write_master(tmp_path, hidden_with('    assert got == 2.0, f"double(1.0) returned {got}"\n'))
+    monkeypatch.setenv("NNKIT_LINT_HIDDEN_MESSAGES", "warn")
+    [problem] = lint(path)
+    assert problem.warning and "shows `got`" in str(problem)

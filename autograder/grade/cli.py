@@ -107,6 +107,9 @@ def grade_folder(assignment, submissions: Path, out_dir: Path, jobs=None, zip_pa
         subs = unique_names(find_submissions(submissions, assignment, workdir))
         results, todo = {}, []
         for sub in subs:
+            if sub.fault:   # left out of a class zip over its budget: "not graded", never cached
+                results[sub.name] = (sub, SubmissionResult.not_graded(bundle, sub.fault, fault=True))
+                continue
             sub.fingerprint = _fingerprint(sub)
             sub.variant = variants.choose(variants.local_identity(sub), bundle.name, bundle.variants)
             key = f"{zip_hash}:{sub.fingerprint}:v{sub.variant}"
@@ -179,7 +182,7 @@ def write_class_similarity(path: Path, assignment, rows, zip_path):
         try:
             if sub.source.is_file() and sub.source.suffix == ".zip" and sub.member is None:
                 sub.member = notebook_in_zip(sub.source, assignment)
-            data = sub.read_bytes() if sub.source.is_file() and not sub.problem else b""
+            data = sub.read_bytes() if sub.source.is_file() and not (sub.problem or sub.fault) else b""
         except (NoNotebook, OSError):   # read_bytes reports a damaged zip as NoNotebook
             data = b""
         submissions.append((sub.name, extract.code_cells_of(data)))
@@ -372,11 +375,16 @@ def main(argv=None):
             print(f"  note: {line}")
         print(f"  -> {out / 'grades.csv'}, {out / 'report.html'}, {out / 'similarity.html'}, "
               f"feedback in {out / 'feedback'}/")
-        failed = [sub.name for sub, result in rows if result.fault]
+        failed = [sub.name for sub, result in rows if result.fault and not sub.fault]
         if failed:
             not_graded += len(failed)
             print(f"  NOT GRADED ({len(failed)}): {', '.join(failed[:10])}: the grading machinery failed; "
                   "see the error column. Run the same command again to grade them.", file=sys.stderr)
+        over = [sub for sub, result in rows if sub.fault]
+        if over:
+            not_graded += len(over)
+            print(f"  NOT GRADED ({len(over)}): {', '.join(sub.name for sub in over[:10])}"
+                  f"{', ...' if len(over) > 10 else ''}: {over[0].fault}", file=sys.stderr)
     if not_graded:
         sys.exit(3)
     if nothing:

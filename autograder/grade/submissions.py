@@ -13,11 +13,13 @@ hands in can add, merge or replace another row.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
@@ -38,6 +40,8 @@ class Submission:
     people: dict = field(default_factory=dict)  # name / email when an export says so
     fingerprint: str = ""      # sha256 of the file (and member): equal files are reported
     problem: str = ""          # why it cannot be graded, found while unpacking (a row says so)
+    fault: str = ""            # why it was not graded though it may be fine (the class zip is over
+                               # its budget): a "not graded" row, never a score
     variant: int = 0           # the variant of the hidden checks it gets (grade/variants.py)
 
     @property
@@ -90,9 +94,12 @@ def notebook_in_zip(path: Path, assignment: str | None = None) -> str:
 
 # ------------------------------------------------------------------ finding the submissions
 
-# a class zip is unpacked within these bounds (a zip bomb must not fill the grader's disk)
+# a class zip is unpacked within these bounds (a zip bomb must not fill the grader's disk); what
+# does not fit gets "not graded" rows. A zip listing more than CLASS_ZIP_MAX_LISTED files is not
+# read at all (a row each would not fit in memory).
 CLASS_ZIP_MAX_MEMBERS = 20_000
 CLASS_ZIP_MAX_BYTES = 4 * 2**30
+CLASS_ZIP_MAX_LISTED = 200_000
 KEPT_SUFFIXES = {".ipynb": MAX_NOTEBOOK_BYTES, ".zip": 4 * MAX_NOTEBOOK_BYTES, ".yml": 2**24}
 
 
@@ -121,8 +128,11 @@ def find_submissions(path: Path, assignment: str, workdir: Path) -> list[Submiss
         target = workdir / "class"
         skipped = extract_class_zip(path, target)
         subs = _in_folder(target, assignment, top=True)
-        return subs + [Submission(printable(f"{name} [left out of {path.name}]"), path, member=name,
-                                  problem=f"{name} was left out of {path.name}: {why}") for name, why in skipped]
+        for left in skipped:
+            why = f"{left.name} was left out of {path.name}: {left.why}"
+            subs.append(Submission(printable(f"{left.name} [left out of {path.name}]"), path, member=left.name,
+                                   **{"fault" if left.over_budget else "problem": printable(why)}))
+        return subs
     if path.is_file():
         return [Submission(printable(path.name), path)]
     return _in_folder(path, assignment, top=True)
@@ -198,57 +208,102 @@ def _gradescope_export(folder: Path, assignment: str) -> list[Submission]:
     return subs
 
 
-def extract_class_zip(zip_path: Path, target: Path) -> list[tuple[str, str]]:
+class LeftOut(NamedTuple):
+    name: str                  # the member's path in the zip
+    why: str
+    over_budget: bool = False  # the class zip's fault (the instructor's input), not the student's
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:g} GB" if n >= 2**30 else f"{n / 2**20:g} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _unpack_order(info: zipfile.ZipInfo):
+    """Within the budget, the export's index comes first, then notebooks, students' zips and
+    other files (placeholders), each in the zip's order."""
+    name = PurePosixPath(info.filename)
+    if name.name == "submission_metadata.yml":
+        return 0
+    return {".ipynb": 1, ".zip": 2}.get(name.suffix.lower(), 3)
+
+
+def extract_class_zip(zip_path: Path, target: Path) -> list[LeftOut]:
     """Unpack a class zip into `target` (made even when nothing is extracted) within the
     bounds above. Members whose path leaves `target`, that collide with another member, or that
     exceed their size are left out; other kinds of file become empty placeholders (they still
-    get a row, which says they are not notebooks). Returns [(member, why it was left out)]."""
+    get a row, which says they are not notebooks). When the zip holds more files than
+    CLASS_ZIP_MAX_MEMBERS or unpacks to more than CLASS_ZIP_MAX_BYTES, what fits is unpacked
+    (the export's index and notebooks first) and the rest is left out as over the budget.
+    Returns [LeftOut(member, why it was left out, whether because of the budget)]."""
     target.mkdir(parents=True, exist_ok=True)
     root = target.resolve()
-    skipped, total = [], 0
+    skipped, total, files = [], 0, 0
     try:
         zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SystemExit(f"{zip_path} is not a zip archive that can be read ({type(exc).__name__})")
     with zf:
         members = zf.infolist()
-        if len(members) > CLASS_ZIP_MAX_MEMBERS:
-            raise SystemExit(f"{zip_path} holds {len(members)} files: more than the "
-                             f"{CLASS_ZIP_MAX_MEMBERS} a class zip may hold")
-        for info in members:
+        if len(members) > CLASS_ZIP_MAX_LISTED:
+            raise SystemExit(f"{zip_path} lists {len(members):,} files, more than {CLASS_ZIP_MAX_LISTED:,}: "
+                             "this is not a class's zip (unpack it yourself and grade the folder)")
+        wanted = [info for info in members if not (info.is_dir() or not PurePosixPath(info.filename).parts
+                                                   or _hidden(PurePosixPath(info.filename).parts)
+                                                   or info.filename.endswith(".OTTER_LOG"))]
+        over_count = (f"the class zip is over its budget of {CLASS_ZIP_MAX_MEMBERS:,} files (it holds "
+                      f"{len(wanted):,}): unpack it yourself and grade the folder, or split the class")
+        over_bytes = (f"the class zip is over its budget of {_size(CLASS_ZIP_MAX_BYTES)} unpacked: unpack it "
+                      "yourself and grade the folder, or split the class")
+        made = set()   # folders made already (20,000 members: os.path, not pathlib's resolve())
+        for info in sorted(wanted, key=_unpack_order):   # a stable sort: the zip's order within a kind
             name = info.filename
-            parts = PurePosixPath(name).parts
-            if info.is_dir() or not parts or _hidden(parts) or name.endswith(".OTTER_LOG"):
+            # lexical: nothing in `target` is a symlink (members are written as plain files)
+            path = os.path.normpath(os.path.join(root, name))
+            if not path.startswith(str(root) + os.sep):
+                skipped.append(LeftOut(name, "its path leaves the zip's folder"))
                 continue
-            dest = (target / name).resolve()
-            if not dest.is_relative_to(root) or dest == root:
-                skipped.append((name, "its path leaves the zip's folder"))
-                continue
+            dest = Path(path)
             limit = KEPT_SUFFIXES.get(PurePosixPath(name).suffix.lower())
+            created = None
+            if files >= CLASS_ZIP_MAX_MEMBERS:
+                skipped.append(LeftOut(name, over_count, True))
+                continue
+            if limit is not None and info.file_size > limit:
+                skipped.append(LeftOut(name, f"larger than {limit // 2**20} MB"))
+                continue
+            if limit is not None and total + info.file_size > CLASS_ZIP_MAX_BYTES:
+                skipped.append(LeftOut(name, over_bytes, True))
+                continue
             try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                if dest.exists():
-                    skipped.append((name, "another file of the zip has the same path"))
+                folder = os.path.dirname(path)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                if os.path.lexists(path):
+                    skipped.append(LeftOut(name, "another file of the zip has the same path"))
                     continue
                 if limit is None:
-                    dest.write_bytes(b"")      # not a notebook: a row says so, its bytes are not needed
+                    open(path, "xb").close()   # not a notebook: a row says so, its bytes are not needed
+                    files += 1
                     continue
-                written = 0
-                with zf.open(info) as src, open(dest, "wb") as out:
+                written, created = 0, dest
+                with zf.open(info) as src, open(dest, "wb") as out:   # a size field can lie
                     while block := src.read(1 << 20):
                         written += len(block)
                         total += len(block)
                         if written > limit or total > CLASS_ZIP_MAX_BYTES:
                             break
                         out.write(block)
-                if written > limit:
+                if written > limit or total > CLASS_ZIP_MAX_BYTES:
                     dest.unlink()
-                    skipped.append((name, f"larger than {limit // 2**20} MB"))
-                elif total > CLASS_ZIP_MAX_BYTES:
-                    dest.unlink()
-                    raise SystemExit(f"{zip_path} unpacks to more than {CLASS_ZIP_MAX_BYTES // 2**30} GB")
+                    skipped.append(LeftOut(name, f"larger than {limit // 2**20} MB") if written > limit
+                                   else LeftOut(name, over_bytes, True))
+                else:
+                    files += 1
             except (OSError,) + UNREADABLE_ZIP as exc:
-                skipped.append((name, f"it cannot be unpacked ({type(exc).__name__})"))
+                if created is dest:   # half written: its row is the one below, not a damaged copy
+                    dest.unlink(missing_ok=True)
+                skipped.append(LeftOut(name, f"it cannot be unpacked ({type(exc).__name__})"))
     return skipped
 
 
