@@ -67,10 +67,10 @@ def mse(mse_loss, key, seed, batches):
              alternatives=alternatives)
 
 
-def bce(binary_cross_entropy, key, y_hat, y):
+def bce(binary_cross_entropy, key, y_hat, y, N, C):
     """binary_cross_entropy(y_hat, y) for y_hat, y of shape (N, C); for C > 1 the sum divided by N
     (instead of the mean over all N * C entries) is named."""
-    (N, C), call = y.shape, lambda: nncheck.call(binary_cross_entropy, y_hat, y)
+    call = lambda: nncheck.call(binary_cross_entropy, y_hat, y)
     what = f"binary_cross_entropy for N = {N}" + (f" examples with C = {C} outputs each" if C > 1 else "")
     alternatives = {BCE_BY_N: nncheck.ref.alt(key + "/by_n", lambda: C * call())} if C > 1 else None
     same(key, binary_cross_entropy, (y_hat, y), what, batch=N, alternatives=alternatives)

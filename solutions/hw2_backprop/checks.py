@@ -55,9 +55,8 @@ def gradient_dict(grads, params, what):
     diagnosis names a transpose)."""
     if not isinstance(grads, dict):
         raise CheckFailure(f"{what} should be a dict of gradients with the keys of params.")
-    missing = sorted(set(params) - set(grads))
-    if missing:
-        raise CheckFailure(f"{what} has no entries {missing}: it needs one per parameter.")
+    if set(params) - set(grads):   # which keys are missing is the student's choice: not shown
+        raise CheckFailure(f"{what} lacks an entry: it needs one per parameter (W1, b1, ..., WL, bL).")
     return grads
 
 
@@ -236,8 +235,7 @@ def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
     for l in range(1, depth + 1):
         params[f"W{l}"] = rng.normal(size=(sizes[l - 1], sizes[l])) / np.sqrt(sizes[l - 1])
         params[f"b{l}"] = np.zeros(sizes[l])
-    where = (f"on the network the docstring of layer_gradient_norms describes (depth={depth}, width={width}, "
-             f"hidden={hidden!r}, seed={seed}), which this check builds itself")
+    where = _where(depth, width, hidden, seed)
     try:  # keys only: a transposed dW has the same norm
         J, grads = returned(call(loss_and_grads, x, y, params, hidden=hidden, loss="mse"), ("J", "grads"),
                             "loss_and_grads")
@@ -245,8 +243,12 @@ def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
     except CheckFailure as failure:
         raise CheckFailure(f"{failure}\n  (this check takes the norms of the gradients your loss_and_grads "
                            f"gives {where})") from None
-    norms = np.array([np.linalg.norm(np.asarray(grads[f"W{l}"], dtype=float)) for l in range(1, depth + 1)])
-    return norms, where
+    return np.array([np.linalg.norm(np.asarray(grads[f"W{l}"], dtype=float)) for l in range(1, depth + 1)])
+
+
+def _where(depth, width, hidden, seed):
+    return (f"on the network the docstring of layer_gradient_norms describes (depth={depth}, width={width}, "
+            f"hidden={hidden!r}, seed={seed}), which this check builds itself")
 
 
 def shape_of_the_curve(layer_gradient_norms, loss_and_grads, depth=10, width=32):
@@ -257,7 +259,8 @@ def shape_of_the_curve(layer_gradient_norms, loss_and_grads, depth=10, width=32)
     for seed in (0, 1, 2):
         for hidden in ("sigmoid", "relu"):
             got = call(layer_gradient_norms, depth, width, hidden, seed)
-            norms, where = norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed)
+            norms = norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed)
+            where = _where(depth, width, hidden, seed)
             try:
                 got = np.asarray(got, dtype=float)
             except (TypeError, ValueError):

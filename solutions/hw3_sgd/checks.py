@@ -67,7 +67,7 @@ def digits_like(rng, n_train, n_test=0):
 def params_like(got, like, what):
     """`got` as a dict of float64 arrays with the keys and shapes of `like` (else fail, naming only
     the expected keys and shapes)."""
-    assert isinstance(got, dict), f"{what} should be a dict with the keys {sorted(like)}."
+    assert isinstance(got, dict), f"{what} should be a dict with one array per parameter (W1, b1, ...)."
     nncheck.arrays_like(got, like, what)
     try:
         return {k: np.asarray(got[k], dtype=np.float64) for k in like}
@@ -80,7 +80,7 @@ def updated_every_key(new, params):
     new = params_like(new, params, "the result of sgd_step")
     for k in params:
         assert not np.array_equal(new[k], params[k]), (
-            f"{k} did not change: sgd_step must update every parameter, the biases b too, each "
+            "a parameter did not change: sgd_step must update every parameter, the biases b too, each "
             "with the gradient of the same name.")
 
 
@@ -113,10 +113,9 @@ def partition(out, n, batch_size):
     assert counts.max() <= 1, (f"{call}: an index appears more than once in one epoch. Sample without replacement, "
                                "e.g. rng.permutation(n), so that every example is used exactly once per epoch.")
     if counts.min() == 0:
-        hint = (" Is the last partial batch dropped? It must be kept, even when it is smaller."
-                if np.sum(counts == 0) == n % batch_size else "")
         raise AssertionError(f"{call}: some of the {n} indices never appear. Every example must be in exactly one "
-                             f"batch per epoch.{hint}")
+                             "batch per epoch. Is the last partial batch dropped? It must be kept, even when it "
+                             "is smaller.")
 
 
 def batch_sizes(out, n, batch_size):
@@ -205,8 +204,8 @@ def random_layers(init_params, sizes, rngs):
     params = nncheck.call(init_params, sizes, rngs[0])
     Ws = [f"W{l}" for l in range(1, len(sizes))]
     assert isinstance(params, dict) and all(k in params for k in Ws), f"{call} should return a dict with {Ws} and the biases."
-    for k in Ws:
-        assert np.any(np.asarray(params[k]) != 0), (f"{k} is all zeros: every hidden unit would compute the same "
+    for l in range(1, len(sizes)):
+        assert np.any(np.asarray(params[f"W{l}"]) != 0), (f"W{l} is all zeros: every hidden unit would compute the same "
                                                     "thing and get the same gradient. Draw random weights from rng.")
     for i, a in enumerate(Ws):
         for b in Ws[i + 1:]:
@@ -307,6 +306,6 @@ def accurate(params, x, y, x_test, y_test, bar, what):
     if np.mean(np.argmax(forward(params, x_test), axis=1) == y_test) < bar:
         problem = diagnose(loss(params, x, y), bar=0.2)
         raise AssertionError(
-            f"accuracy below the required {bar} on {len(y_test)} held-out examples of {what} (the autograder "
+            f"accuracy below the required {bar} on the held-out examples of {what} (the autograder "
             "computes the predictions from the returned params itself)."
             + (f" The loss shows why: {problem}" if problem else " Check the training loop."))
