@@ -2,7 +2,10 @@
 
 A hidden test that declares a parameter `checks` receives this module (docs/authoring.md).
 Hidden messages never print a value the student's code chose (its shapes, its accuracy): only
-the check's own constants and the name of a recognised cause. nncheck.ref is read at call time
+the check's own constants and the name of a recognised cause. The lint (hidden_messages) holds
+every message here to that: a shape or a count in a message is built from the literals the
+calling test passes (x_shape, w_shape, N, ...), never read off an array (x.shape of a hidden input
+is beyond what the lint can vouch for). nncheck.ref is read at call time
 (`nncheck.ref`, never imported by name: the build swaps it).
 
 Training is judged on image problems generated here at grading time (`image_problem`), never on
@@ -27,10 +30,11 @@ def _out_size(H, W, HH, WW, stride, pad):
 
 # ---------------------------------------------------------------- conv_forward_naive
 
-def _conv_shape(out, x, w, stride, pad):
-    """A message naming the cause when the output has the wrong shape (the shape itself is not shown)."""
-    N, C, H, W = x.shape
-    F, HH, WW = w.shape[0], w.shape[2], w.shape[3]
+def _conv_shape(out, x_shape, w_full, stride, pad):
+    """A message naming the cause when the output has the wrong shape (the shape itself is not shown);
+    x_shape and w_full = (F, C, HH, WW) are the test's literals."""
+    N, C, H, W = x_shape
+    F, _, HH, WW = w_full
     Ho, Wo = _out_size(H, W, HH, WW, stride, pad)
     got = tuple(np.shape(out))
     if got == (N, F, Ho, Wo):
@@ -43,12 +47,16 @@ def _conv_shape(out, x, w, stride, pad):
               (_out_size(H, W, HH, WW, stride, 0), "the padding is ignored: pad adds 2 * pad rows and columns."),
               (_out_size(H, W, HH, WW, 1, pad), "the stride is ignored: neighbouring windows are stride apart."),
               ((H, W), "the output has the size of the input: that is only true for stride 1 and pad = (HH - 1) / 2.")]
-    hint = next((c for s, c in causes if len(got) == 4 and got[2:] == s and s != (Ho, Wo)), None)
-    if hint is None and len(got) == 4 and got[1] != F:
-        hint = "axis 1 of the output should be the filters F (one output map per filter)."
-    raise AssertionError(f"conv_forward_naive(x, w, b, stride={stride}, pad={pad}) for x of shape {x.shape} and w of "
-                         f"shape {w.shape}: the output should have the shape (N, F, H', W') = {(N, F, Ho, Wo)}, with "
-                         f"H' = 1 + (H + 2 pad - HH) // stride." + (f"\n  Likely cause: {hint}" if hint else ""))
+    hint = ""   # the first cause whose size the output has (a cause is named, the shape is not)
+    for size, cause in causes:
+        if len(got) == 4 and got[2:] == size and size != (Ho, Wo):
+            hint = f"\n  Likely cause: {cause}"
+            break
+    if not hint and len(got) == 4 and got[1] != F:
+        hint = "\n  Likely cause: axis 1 of the output should be the filters F (one output map per filter)."
+    raise AssertionError(f"conv_forward_naive(x, w, b, stride={stride}, pad={pad}) for x of shape {x_shape} and w of "
+                         f"shape {w_full}: the output should have the shape (N, F, H', W') = {(N, F, Ho, Wo)}, with "
+                         f"H' = 1 + (H + 2 pad - HH) // stride." + hint)
 
 
 def conv_forward(conv_forward_naive, seed, x_shape, w_shape, stride, pad):
@@ -66,7 +74,7 @@ def conv_forward(conv_forward_naive, seed, x_shape, w_shape, stride, pad):
                                        "np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))); np.pad(x, pad) pads the "
                                        "batch and channel axes too.") from None
         raise
-    _conv_shape(out, x, w, stride, pad)
+    _conv_shape(out, x_shape, (F, C, HH, WW), stride, pad)
     key, ref = f"conv_forward/s{stride}p{pad}", nncheck.ref
     causes = {_FLIPPED: ref.alt(f"{key}/flipped", lambda: call(conv_forward_naive, x, w[:, :, ::-1, ::-1].copy(), b,
                                                                stride=stride, pad=pad)),
@@ -75,26 +83,27 @@ def conv_forward(conv_forward_naive, seed, x_shape, w_shape, stride, pad):
         one_side = np.pad(x, ((0, 0), (0, 0), (2 * pad, 0), (2 * pad, 0)))
         causes[_ONE_SIDE] = ref.alt(f"{key}/one_side", lambda: call(conv_forward_naive, one_side, w, b, stride=stride, pad=0))
     ref.close(key, out, f"conv_forward_naive(x, w, b, stride={stride}, pad={pad}) for x of shape {x_shape} and w of "
-              f"shape {w.shape}", alternatives=causes)
+              f"shape {(F, C, HH, WW)}", alternatives=causes)
 
 
 # ---------------------------------------------------------------- conv_backward_naive
 
-def _conv_grads(out, x, w):
-    """(dx, dw, db) after checking the form (the shapes that came back are not shown)."""
+def _conv_grads(out, x_shape, w_full):
+    """(dx, dw, db) after checking the form (the shapes that came back are not shown); x_shape and
+    w_full = (F, C, HH, WW) are the test's literals."""
     dx, dw, db = (np.asarray(v) for v in nncheck.returned(out, ("dx", "dw", "db"), "conv_backward_naive"))
-    N, C, H, W = x.shape
-    F = w.shape[0]
-    if dx.shape != x.shape:
+    N, C, H, W = x_shape
+    F = w_full[0]
+    if dx.shape != tuple(x_shape):
         hint = ""
         if dx.ndim == 4 and dx.shape[2] > H:
             hint = (" It is larger than x: crop the padding off, keep dx_pad[:, :, pad:pad + H, pad:pad + W]"
                     " (dx_pad[:, :, pad:-pad] is empty when pad = 0).")
         elif dx.ndim == 4 and dx.shape[2] == 0:
             hint = " It is empty: with pad = 0, dx_pad[:, :, pad:-pad] is empty; use pad:pad + H."
-        raise AssertionError(f"dx should have the shape of x, {x.shape}.{hint}")
-    if dw.shape != w.shape:
-        raise AssertionError(f"dw should have the shape of w, {w.shape}.")
+        raise AssertionError(f"dx should have the shape of x, {x_shape}.{hint}")
+    if dw.shape != tuple(w_full):
+        raise AssertionError(f"dw should have the shape of w, {w_full}.")
     if db.shape != (F,):
         hint = ""
         if db.shape == (N, F):
@@ -114,7 +123,8 @@ def conv_backward(conv_backward_naive, seed, x_shape, w_shape, stride, pad):
     (N, C, H, W), (F, HH, WW) = x_shape, w_shape
     x, w, b = rng.normal(size=x_shape), rng.normal(size=(F, C, HH, WW)), rng.normal(size=F)
     dout = rng.normal(size=(N, F, *_out_size(H, W, HH, WW, stride, pad)))
-    dx, dw, db = _conv_grads(call_unchanged(conv_backward_naive, dout, x, w, b, stride=stride, pad=pad), x, w)
+    dx, dw, db = _conv_grads(call_unchanged(conv_backward_naive, dout, x, w, b, stride=stride, pad=pad), x_shape,
+                             (F, C, HH, WW))
     key, ref = f"conv_backward/s{stride}p{pad}", nncheck.ref
     last = ref.alt(f"{key}/last", lambda: call(conv_backward_naive, dout[-1:], x[-1:], w, b, stride=stride, pad=pad))
     first = ref.alt(f"{key}/first", lambda: call(conv_backward_naive, dout[:1], x[:1], w, b, stride=stride, pad=pad))
@@ -131,7 +141,7 @@ def conv_backward(conv_backward_naive, seed, x_shape, w_shape, stride, pad):
         cause = ("the backward pass ignores the stride: window (i, j) starts at row i * stride and column j * stride, "
                  "in the backward pass as in the forward pass")
         dx_causes[cause], dw_causes[cause] = no_stride[0], no_stride[1]
-    setting = f"stride={stride}, pad={pad}, x of shape {x_shape}, w of shape {w.shape}"
+    setting = f"stride={stride}, pad={pad}, x of shape {x_shape}, w of shape {(F, C, HH, WW)}"
     ref.close(f"{key}/db", db, f"db ({setting})", batch=N)
     ref.close(f"{key}/dw", dw, f"dw ({setting})", batch=N, alternatives=dw_causes)
     ref.close(f"{key}/dx", dx, f"dx ({setting})", batch=N, alternatives=dx_causes)
@@ -167,10 +177,12 @@ def pool_mistakes(x, dout, size, stride):
     return causes
 
 
-def maxpool_forward(maxpool_forward, x, size, stride):
-    """maxpool_forward(x, size, stride) against the reference's output (key maxpool_forward/<shape>/<size>/<stride>)."""
+def maxpool_forward(maxpool_forward, rng, x_shape, size, stride):
+    """maxpool_forward(x, size, stride) for x (x_shape) standard normal, the next draw of rng, against the
+    reference's output (key maxpool_forward/<x_shape>/<size>/<stride>)."""
+    x = rng.normal(size=x_shape)
     out = call_unchanged(maxpool_forward, x, size=size, stride=stride)
-    N, C, H, W = x.shape
+    N, C, H, W = x_shape
     Ho, Wo = 1 + (H - size) // stride, 1 + (W - size) // stride
     got = tuple(np.shape(out))
     if got != (N, C, Ho, Wo):
@@ -179,19 +191,23 @@ def maxpool_forward(maxpool_forward, x, size, stride):
             hint = " Rows and columns left over at the bottom and right are dropped (// rounds down), not pooled."
         elif len(got) == 4 and got[2:] == (H // size, W // size):
             hint = " The stride is ignored: windows start every stride rows, H' = 1 + (H - size) // stride."
-        raise AssertionError(f"maxpool_forward(x, size={size}, stride={stride}) for x of shape {x.shape}: the output "
+        raise AssertionError(f"maxpool_forward(x, size={size}, stride={stride}) for x of shape {x_shape}: the output "
                              f"should have the shape (N, C, H', W') = {(N, C, Ho, Wo)} with H' = 1 + (H - size) // stride."
                              + hint)
-    nncheck.ref.close(f"maxpool_forward/{x.shape}/{size}/{stride}", out,
-                      f"maxpool_forward(x, size={size}, stride={stride}) for x of shape {x.shape}")
+    nncheck.ref.close(f"maxpool_forward/{x_shape}/{size}/{stride}", out,
+                      f"maxpool_forward(x, size={size}, stride={stride}) for x of shape {x_shape}")
 
 
-def maxpool_backward(maxpool_backward, x, dout, size, stride, ties):
-    """maxpool_backward(dout, x, size, stride) against the reference's dx (key maxpool_backward/<shape>/<size>/<stride>),
-    the usual mistakes (pool_mistakes) named."""
+def maxpool_backward(maxpool_backward, rng, x_shape, size, stride, ties):
+    """maxpool_backward(dout, x, size, stride) for x (x_shape) and dout standard normal, the next draws of rng
+    (with ties: x of small integers, so that many windows have the same maximum twice), against the reference's
+    dx (key maxpool_backward/<x_shape>/<size>/<stride>), the usual mistakes (pool_mistakes) named."""
+    N, C, H, W = x_shape
+    x = rng.integers(0, 3, size=x_shape).astype(np.float64) if ties else rng.normal(size=x_shape)
+    dout = rng.normal(size=(N, C, 1 + (H - size) // stride, 1 + (W - size) // stride))
     dx = call_unchanged(maxpool_backward, dout, x, size=size, stride=stride)
-    nncheck.ref.close(f"maxpool_backward/{x.shape}/{size}/{stride}", dx,
-                      f"maxpool_backward(dout, x, size={size}, stride={stride}) for x of shape {x.shape}"
+    nncheck.ref.close(f"maxpool_backward/{x_shape}/{size}/{stride}", dx,
+                      f"maxpool_backward(dout, x, size={size}, stride={stride}) for x of shape {x_shape}"
                       + (" with tied maxima" if ties else "") + (" (overlapping windows)" if stride < size else ""),
                       alternatives=pool_mistakes(x, dout, size, stride))
 
@@ -206,10 +222,13 @@ def im2col(im2col, seed, x_shape, HH, WW, stride, pad):
     N, C, H, W = x_shape
     Ho, Wo = _out_size(H, W, HH, WW, stride, pad)
     shape = (N * Ho * Wo, C * HH * WW)
+    hint = ""
+    if np.shape(cols) == shape[::-1]:
+        hint = " That is the transpose."
     assert np.shape(cols) == shape, (
         f"im2col(x, {HH}, {WW}, stride={stride}, pad={pad}) for x of shape {x_shape}: expected shape "
         f"(N * H' * W', C * HH * WW) = {shape} (one row per output position, one column per weight of a filter)."
-        + (" That is the transpose." if np.shape(cols) == shape[::-1] else ""))
+        + hint)
 
     def reorder():
         # columns or rows in another order than the contract's, made from the reference result
@@ -284,7 +303,7 @@ def cnn_values(cnn_loss_and_grads, key, seed, N, C, H, W, F, K):
     (keys <key>/J, <key>/b2, ...), the dense layer first, then the conv layer."""
     x, y, params = cnn_inputs(seed, N, C, H, W, F, K)
     J, grads = _loss_and_grads(cnn_loss_and_grads, x, y, params)
-    setting = f"x of shape {x.shape}, {F} filters, {K} classes"
+    setting = f"x of shape {(N, C, H, W)}, {F} filters, {K} classes"
     _loss_first(f"{key}/J", J, f"J ({setting})", N, "J comes from the forward pass alone: if the checks of the layers "
                 "it uses pass (q_im2col, q_maxpool), look at the flatten, the dense layer and the mean over the batch.")
     nncheck.ref.close(f"{key}/b2", grads["b2"], f"grads['b2'] ({setting})", batch=N)
@@ -305,7 +324,7 @@ def cnn_numerical(cnn_loss_and_grads, key, seed, N, C, H, W, F, K):
     reference loss recorded at build time (nncheck.check_gradients)."""
     x, y, params = cnn_inputs(seed, N, C, H, W, F, K)
     J, grads = _loss_and_grads(cnn_loss_and_grads, x, y, params)
-    setting = f"x of shape {x.shape}, {F} filters, {K} classes"
+    setting = f"x of shape {(N, C, H, W)}, {F} filters, {K} classes"
     _loss_first(f"{key}/J", J, f"J, the loss ({setting})", N, "Your gradients are compared with central differences "
                 "of the reference loss, so J must be right first: J comes from the forward pass alone.")
     names = {"W2": "the dense layer's weights", "b2": "the dense layer's biases", "W1": "the filters",
@@ -374,9 +393,9 @@ def cnn_accuracy(params, x, y):
     return float(np.mean(np.argmax(logits, axis=1) == y))
 
 
-def trained(train_cnn, x, y, filters, lr, epochs, batch_size, seed, seconds):
-    """train_cnn(x, y, filters, lr, epochs, batch_size, seed) within `seconds`; the form of (params, history)
-    checked; the params as float64 arrays."""
+def trained(train_cnn, x, y, n_train, filters, lr, epochs, batch_size, seed, seconds):
+    """train_cnn(x, y, filters, lr, epochs, batch_size, seed) within `seconds` (x: n_train images); the form
+    of (params, history) checked; the params as float64 arrays."""
     setting = f"train_cnn(x, y, filters={filters}, lr={lr}, epochs={epochs}, batch_size={batch_size})"
     try:
         with nncheck.time_limit(seconds):
@@ -384,7 +403,7 @@ def trained(train_cnn, x, y, filters, lr, epochs, batch_size, seed, seconds):
     except nncheck.CheckFailure as e:
         if "did not finish" in str(e):
             raise nncheck.CheckFailure(
-                f"{e}\n  Likely cause: training is too slow. {setting} on {len(y)} images has {seconds} s. Loop over "
+                f"{e}\n  Likely cause: training is too slow. {setting} on {n_train} images has {seconds} s. Loop over "
                 "output positions only (let numpy handle the batch and the filters), or use im2col in "
                 "cnn_loss_and_grads.") from None
         raise
@@ -398,18 +417,21 @@ def trained(train_cnn, x, y, filters, lr, epochs, batch_size, seed, seconds):
     return {k: np.asarray(params[k], dtype=np.float64) for k in like}
 
 
-def train_reaches(train_cnn, problem, bar, filters, lr, epochs, batch_size, seeds, seconds):
-    """Train on problem = (x, y, x_test, y_test) with the first seed (then the next, if it falls short: an
-    unlucky initialisation is not a mistake) and require the accuracy on x_test, computed by the grader
-    from the returned params, to reach `bar`. The accuracy itself is not shown."""
+def train_reaches(train_cnn, problem, n_train, n_test, bar, filters, lr, epochs, batch_size, seeds, seconds):
+    """Train on problem = (x, y, x_test, y_test), image_problem(..., n_train, n_test) (the sizes passed again,
+    for the messages), with the first seed (then the next, if it falls short: an unlucky initialisation is not
+    a mistake) and require the accuracy on x_test, computed by the grader from the returned params, to reach
+    `bar`. The accuracy itself is not shown."""
     x, y, x_test, y_test = problem
+    if (len(y), len(y_test)) != (n_train, n_test):
+        raise ValueError("train_reaches: n_train and n_test must be those the problem was made with")
     for seed in seeds:
-        params = trained(train_cnn, x, y, filters, lr, epochs, batch_size, seed, seconds)
+        params = trained(train_cnn, x, y, n_train, filters, lr, epochs, batch_size, seed, seconds)
         if cnn_accuracy(params, x_test, y_test) >= bar:
             return
     raise AssertionError(
-        f"the accuracy on {len(y_test)} held-out images is below the required {bar} (train_cnn(x, y, filters={filters}, "
-        f"lr={lr}, epochs={epochs}, batch_size={batch_size}, seed={seeds[0]}, then seed={seeds[-1]}) on {len(y)} images "
+        f"the accuracy on {n_test} held-out images is below the required {bar} (train_cnn(x, y, filters={filters}, "
+        f"lr={lr}, epochs={epochs}, batch_size={batch_size}, seed={seeds[0]}, then seed={seeds[-1]}) on {n_train} images "
         "of 10 classes made at grading time, 8x8 with one channel like the digits; the grader computes the accuracy "
         "from the returned params with its own forward pass). Check that train_cnn uses lr, epochs and batch_size as "
         "given, initialises the weights at random with a sensible scale, and updates params after every mini-batch.")
