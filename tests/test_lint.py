@@ -32,12 +32,6 @@ export_cell:
   instructions: Upload the zip file this cell makes to Gradescope."""
 
 
-@pytest.fixture(autouse=True)
-def _default_severity(monkeypatch):
-    """The rules as `make assign` applies them, whatever the shell says (NNKIT_LINT_HIDDEN_MESSAGES)."""
-    monkeypatch.delenv("NNKIT_LINT_HIDDEN_MESSAGES", raising=False)
-
-
 def check(name, points, hidden=False, params="double", body=None):
     config = f'""" # BEGIN TEST CONFIG\npoints: {points}\n' + ("hidden: true\n" if hidden else "") + '""" # END TEST CONFIG\n'
     body = body or (f'    from nncheck import call, ref\n'
@@ -277,10 +271,3 @@ def test_every_way_a_value_reaches_a_hidden_message(tmp_path, body, shown):
     [problem] = messages(write_master(tmp_path, hidden_with(body)))
     assert problem.startswith("tiny: q_double: test_double_hidden: cell 9, line ") and "of a hidden check" in problem
     assert f"shows {shown}," in problem, problem
-
-
-def test_hidden_messages_can_be_made_a_warning_while_a_master_is_rewritten(tmp_path, monkeypatch):
-    path = write_master(tmp_path, hidden_with('    assert got == 2.0, f"double(1.0) returned {got}"\n'))
-    monkeypatch.setenv("NNKIT_LINT_HIDDEN_MESSAGES", "warn")
-    [problem] = lint(path)
-    assert problem.warning and "shows `got`" in str(problem)

@@ -12,12 +12,6 @@ from test_lint import check, question, write_master  # the tiny masters of the l
 PUBLIC = check("test_double_public", 1)
 
 
-@pytest.fixture(autouse=True)
-def _default_severity(monkeypatch):
-    """The rule as `make assign` applies it, whatever the shell says (NNKIT_LINT_HIDDEN_MESSAGES)."""
-    monkeypatch.delenv("NNKIT_LINT_HIDDEN_MESSAGES", raising=False)
-
-
 def master(tmp_path, checks_py, *bodies):
     """A master whose hidden checks have these bodies (each taking `double` and `checks`) and
     whose checks.py is `checks_py`; returns the lint's problems as text."""
@@ -200,17 +194,6 @@ def test_fixed_point_through_recursion_and_chains(tmp_path):
 def test_a_checks_py_that_does_not_parse(tmp_path):
     problems = master(tmp_path, "def f(:\n", "checks.f(double)\n")
     assert len(problems) == 1 and problems[0].startswith("tiny: checks.py: does not parse:")
-
-
-def test_checks_py_messages_can_be_made_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("NNKIT_LINT_HIDDEN_MESSAGES", "warn")
-    checks_py = FAMILY + '    assert np.allclose(got, 2 * x), f"double returned {got}"\n'
-    hidden = check("test_double_hidden", 3, hidden=True, params="double, checks",
-                   body='    checks.family(double, seed=3, label="tanh")\n')
-    path = write_master(tmp_path, question(checks=[PUBLIC, hidden]))
-    (path.parent / "checks.py").write_text(textwrap.dedent(checks_py))
-    [problem] = lint(path)
-    assert problem.warning and str(problem).startswith("tiny: checks.py: family: warning: line 18: ")
 
 
 def test_a_function_passed_around_that_fills_its_arguments(tmp_path):

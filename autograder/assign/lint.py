@@ -27,8 +27,7 @@ Reads the master (and its mistakes.py) only: no otter, no sandbox, a fraction of
   the hidden tests, `F(...)` in checks.py; a function used other than by calling it by name has
   parameters of unknown values), a module-level name when it is bound to constants only, and a
   call of a checks.py function when the arguments its result depends on are; reported as
-  `checks.py: <function>: line N`. NNKIT_LINT_HIDDEN_MESSAGES=warn makes it a warning (for a
-  master whose messages are being rewritten; the masters' test still requires none).
+  `checks.py: <function>: line N`.
 
 Usage: python -m autograder.assign.lint [master.ipynb | assignment name ...]
 """
@@ -1161,7 +1160,7 @@ def check_hidden_messages(master):
     hidden inputs themselves. An assert's message, a raised exception's arguments and
     pytest.fail's message may hold only literals and names the test binds to literals. The
     same holds for every message of checks.py (it runs in hidden checks only)."""
-    warn = os.environ.get("NNKIT_LINT_HIDDEN_MESSAGES") == "warn"   # for a master being rewritten
+    warn = False   # an error, always: a zip whose hidden messages could leak is not built
     problems, hidden = [], [(q, t, ast.parse(t.source)) for q in master.questions for t in q.tests if t.hidden]
     module = None
     if master.checks_source is not None:
