@@ -35,6 +35,7 @@ def pytest_collection_finish(session):
 
     def prebuild(name, requirements):
         try:
+            os.nice(10)  # this thread and its pip only: the tests' own processes go first
             cached_venv(name, requirements)
         except Exception:  # the fixture tries again and reports the failure
             pass
