@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ASSIGNMENTS, first_fast, ROOT
+from conftest import ASSIGNMENTS, first_fast, prebuilt, ROOT
 from venvs import cached_venv
 
 # Gradescope's results.json format (vendored from the project's shared specs)
@@ -23,6 +23,7 @@ SCHEMA = json.loads((ROOT / "tests" / "specs" / "gradescope-results.schema.json"
 def zip_python(tmp_path_factory, built):
     """A fresh virtual environment with only the zip's requirements.txt installed."""
     reqs = zipfile.ZipFile(built / "dist" / ASSIGNMENTS[0] / "autograder.zip").read("requirements.txt")
+    prebuilt("zip_python")  # started at the start of the session (conftest.VENVS)
     return cached_venv("zip", reqs)
 
 

@@ -14,7 +14,7 @@ A = "hw1_forward"
 
 
 @pytest.fixture(scope="module")
-def report(built, tmp_path_factory):
+def report(built, graded_samples, tmp_path_factory):
     subs = tmp_path_factory.mktemp("report-subs")
     for nb in sorted((built / "solutions" / A / "samples").glob("*.ipynb")):
         shutil.copy(nb, subs / nb.name)
@@ -22,6 +22,7 @@ def report(built, tmp_path_factory):
         shutil.copy(subs / "mse_no_half.ipynb", subs / f"mse_no_half_{i}.ipynb")
     (subs / "not_a_notebook.ipynb").write_text("this is not JSON")
     out = tmp_path_factory.mktemp("report-out")
+    shutil.copytree(graded_samples[A]["__out__"] / "feedback", out / "feedback")  # the samples' cached grades
     rows = grade_folder(A, subs, out, zip_path=built / "dist" / A / "autograder.zip", quiet=True)
     path = write_report(out / "report.html", A, rows)
     return path, path.read_text(encoding="utf-8"), {sub.name.removesuffix(".ipynb"): (sub, r) for sub, r in rows}
