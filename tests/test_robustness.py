@@ -45,6 +45,11 @@ def graded(built, tmp_path_factory):
         nb = json.loads(json.dumps(ref))
         nb["cells"].insert(5, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": line})
         (subs / f"{name}.ipynb").write_text(json.dumps(nb))
+    # names as long as a file system allows, alone and in nested folders (feedback files are cut to fit)
+    (subs / ("n" * 244 + ".ipynb")).write_text(json.dumps(ref))
+    nested = subs / "mallory" / ("d" * 200) / ("e" * 200)
+    nested.mkdir(parents=True)
+    (nested / ("f" * 200 + ".ipynb")).write_text(json.dumps(ref))
     # the zip grader.export() makes, with a crafted .OTTER_LOG that must never be unpickled
     with zipfile.ZipFile(subs / "exported.zip", "w") as zf:
         zf.writestr(f"{A}.ipynb", json.dumps(ref))
@@ -59,7 +64,7 @@ def graded(built, tmp_path_factory):
 def test_every_file_gets_a_row(graded):
     results, out = graded
     rows = {r["submission"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    assert set(rows) == set(results) and len(rows) == 10
+    assert set(rows) == set(results) and len(rows) == 12
 
 
 @pytest.mark.parametrize("name,reason", [("not_a_notebook.txt", "not a notebook"), ("broken.ipynb", "not valid JSON"),
@@ -89,6 +94,15 @@ def test_infinite_loop_in_a_cell_is_left_out(graded):
     result = graded[0]["loop_in_cell.ipynb"]
     assert result.score == result.max_score
     assert any("left out" in e and "did not finish" in e for e in result.notebook_errors)
+
+
+def test_names_as_long_as_the_file_system_allows_get_their_rows(graded):
+    results, out = graded
+    long = [name for name in results if len(name) > 240]
+    assert len(long) == 2
+    for name in long:
+        assert results[name].score == results[name].max_score, results[name].error
+    assert all(len(p.name) < 256 for p in (out / "feedback").iterdir())
 
 
 def test_a_result_cut_short_by_a_time_limit_is_graded_again_next_time(graded):

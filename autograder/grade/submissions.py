@@ -326,6 +326,6 @@ def feedback_file(name: str, suffix: str) -> str:
     .grade.json): the name with anything but letters, digits and ._- replaced; a name that
     changed gets a short hash, so that "a/b.ipynb" and "a_b.ipynb" do not share a file."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    if safe != name:
-        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
+    if safe != name or len(safe) > 150:   # a file name has at most 255 bytes: long names are cut
+        safe = safe[:150] + "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
     return safe + suffix

@@ -39,7 +39,7 @@ def forward(forward_pass, seed, sizes, n, activations):
     drawn in that order from rng(seed), for each (hidden, output): y_hat and the cache. The solution's
     y_hat with the hidden activation on the output layer too is recognised."""
     gen, params, L = nncheck.rng(seed), {}, len(sizes) - 1
-    for l in range(1, L + 1):
+    for l in range(1, len(sizes)):
         params[f"W{l}"] = gen.normal(size=(sizes[l - 1], sizes[l])) / 2
         params[f"b{l}"] = gen.normal(size=sizes[l])
     x = gen.normal(size=(n, sizes[0]))

@@ -228,11 +228,11 @@ def layer_gradient_norms(fn, depth, width, hidden, seed, case):
 def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
     """The grader's own norms ||dW_l|| of the network layer_gradient_norms' docstring describes
     (built here from the seed, step by step), from the gradients the student's loss_and_grads gives."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed=seed)  # as the docstring says
     x, y = rng.normal(size=(16, width)), rng.normal(size=(16, 1))
-    sizes = [width] * depth + [1]
+    sizes = depth * [width] + [1]
     params = {}
-    for l in range(1, depth + 1):
+    for l in range(1, len(sizes)):
         params[f"W{l}"] = rng.normal(size=(sizes[l - 1], sizes[l])) / np.sqrt(sizes[l - 1])
         params[f"b{l}"] = np.zeros(sizes[l])
     where = _where(depth, width, hidden, seed)

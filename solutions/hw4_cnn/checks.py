@@ -112,7 +112,7 @@ def _conv_grads(out, x_shape, w_full):
             hint = " It still has the position axes: sum over every output position too."
         raise AssertionError(f"db should have shape (F,) = ({F},).{hint} b[f] is added to every output of filter f, "
                              "so db[f] sums dout[:, f, :, :] over the batch and all positions: dout.sum(axis=(0, 2, 3)).")
-    return dx, dw, db
+    return (dx, dw, db)
 
 
 def conv_backward(conv_backward_naive, seed, x_shape, w_shape, stride, pad):
@@ -151,7 +151,7 @@ def conv_backward(conv_backward_naive, seed, x_shape, w_shape, stride, pad):
 
 def pool_mistakes(x, dout, size, stride):
     """The wrong gradients that the usual mistakes of maxpool_backward give, computed by the grader."""
-    N, C, H, W = x.shape
+    N, C, H, W = np.shape(x)
     Ho, Wo = dout.shape[2:]
     spread, every_max, overwrite = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
     for i in range(Ho):
@@ -408,9 +408,9 @@ def trained(train_cnn, x, y, n_train, filters, lr, epochs, batch_size, seed, sec
                 "cnn_loss_and_grads.") from None
         raise
     params, history = nncheck.returned(out, ("params", "history"), "train_cnn")
-    N, C, H, W = x.shape
-    like = {"W1": np.zeros((filters, C, 3, 3)), "b1": np.zeros(filters),
-            "W2": np.zeros((filters * H // 2 * W // 2, 10)), "b2": np.zeros(10)}
+    N, C, H, W = np.shape(x)
+    like = {"W1": np.zeros((filters, C, 3, 3)), "b1": np.zeros((filters,)),
+            "W2": np.zeros((filters * H // 2 * W // 2, 10)), "b2": np.zeros((10,))}
     nncheck.arrays_like(params, like, "the params that train_cnn returns")
     assert isinstance(history, dict) and "loss" in history, "history should be a dict {'loss': [one value per epoch]}."
     assert np.size(history["loss"]) == epochs, f"history['loss'] should have one value per epoch ({epochs})."
