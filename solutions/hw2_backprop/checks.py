@@ -225,9 +225,9 @@ def layer_gradient_norms(fn, depth, width, hidden, seed, case):
                       alternatives={REVERSED: reversed_})
 
 
-def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
-    """The grader's own norms ||dW_l|| of the network layer_gradient_norms' docstring describes
-    (built here from the seed, step by step), from the gradients the student's loss_and_grads gives."""
+def deep_network(depth, width, seed):
+    """x, y and params of the network layer_gradient_norms' docstring describes (built here from the
+    seed, step by step)."""
     rng = np.random.default_rng(seed=seed)  # as the docstring says
     x, y = rng.normal(size=(16, width)), rng.normal(size=(16, 1))
     sizes = depth * [width] + [1]
@@ -235,6 +235,12 @@ def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
     for l in range(1, len(sizes)):
         params[f"W{l}"] = rng.normal(size=(sizes[l - 1], sizes[l])) / np.sqrt(sizes[l - 1])
         params[f"b{l}"] = np.zeros(sizes[l])
+    return x, y, params
+
+
+def grads_on_deep_network(loss_and_grads, depth, width, hidden, seed):
+    """The gradients the student's loss_and_grads gives on that network (a dict with its keys)."""
+    x, y, params = deep_network(depth, width, seed)
     where = _where(depth, width, hidden, seed)
     try:  # keys only: a transposed dW has the same norm
         J, grads = returned(call(loss_and_grads, x, y, params, hidden=hidden, loss="mse"), ("J", "grads"),
@@ -243,7 +249,62 @@ def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
     except CheckFailure as failure:
         raise CheckFailure(f"{failure}\n  (this check takes the norms of the gradients your loss_and_grads "
                            f"gives {where})") from None
+    return grads
+
+
+def norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed):
+    """The grader's own norms ||dW_l|| of the network layer_gradient_norms' docstring describes,
+    from the gradients the student's loss_and_grads gives."""
+    grads = grads_on_deep_network(loss_and_grads, depth, width, hidden, seed)
     return np.array([np.linalg.norm(np.asarray(grads[f"W{l}"], dtype=float)) for l in range(1, depth + 1)])
+
+
+def right_on_a_small_network(loss_and_grads, rng, key, hidden, N=6, sizes=(5, 4, 3, 2)):
+    """Whether the student's loss_and_grads gives the reference's J and gradients (mse) on a small
+    network drawn from rng. False when it does not (a mistake upstream, named by q_loss_and_grads)."""
+    sizes, L = list(sizes), len(sizes) - 1
+    x, y, params = rng.normal(size=(N, sizes[0])), rng.normal(size=(N, sizes[-1])), network(rng, sizes)
+    try:
+        J, grads = returned(call(loss_and_grads, x, y, params, hidden=hidden, loss="mse"), ("J", "grads"),
+                            "loss_and_grads")
+        gradient_dict(grads, params, "grads")
+        nncheck.ref.close(f"{key}/J", J, "J")
+        compare_grads(key, grads, L, "small", N)
+    except CheckFailure:
+        return False
+    return True
+
+
+SLOPE_H = 1e-6     # the step along each secret direction: small for the kinks of relu, not too small for sigmoid
+SLOPE_RTOL = 1e-3  # times the norm of the reference's gradient of that layer
+NOT_THE_SLOPE = ("your loss_and_grads gives gradients on this deep network that do not match the slope of the "
+                 "loss: gradients made up for this check do not pass")
+
+
+def slopes_on_deep_network(grads, loss_and_grads, rng, key, depth, width, hidden, seed):
+    """For a loss_and_grads that is right on a small network: on the deep network too, along a secret unit
+    direction v_l per layer (drawn from rng), <grads[W_l], v_l> must be the central difference of the
+    REFERENCE loss, (J(W_l + h v_l) - J(W_l - h v_l)) / 2h, recorded at build time (when loss_and_grads is
+    the solution's), within SLOPE_RTOL times the reference's ||dJ/dW_l||."""
+    x, y, params = deep_network(depth, width, seed)
+    loss = lambda p: float(call(loss_and_grads, x, y, p, hidden=hidden, loss="mse")[0])
+    scale = nncheck.ref.value(f"{key}/norms", lambda: [np.linalg.norm(call(
+        loss_and_grads, x, y, params, hidden=hidden, loss="mse")[1][f"W{l}"]) for l in range(1, depth + 1)])
+    for l in range(1, 1 + depth):  # (spelt unlike the solution: test_build looks for its lines)
+        name = f"W{l}"
+        v = rng.normal(size=params[name].shape)
+        v /= np.linalg.norm(v)
+        slope = nncheck.ref.value(f"{key}/{name}", lambda: (
+            loss(dict(params, **{name: params[name] + SLOPE_H * v}))
+            - loss(dict(params, **{name: params[name] - SLOPE_H * v}))) / (2 * SLOPE_H))
+        try:
+            g = np.asarray(grads[name], dtype=float)
+            ok = g.shape == v.shape and abs(float(np.vdot(g, v)) - float(slope)) <= SLOPE_RTOL * float(scale[l - 1])
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise CheckFailure(f"{NOT_THE_SLOPE} (the gradient of the weights of layer {l} of {depth}, "
+                               f"{_where(depth, width, hidden, seed)})")
 
 
 def _where(depth, width, hidden, seed):
@@ -251,15 +312,24 @@ def _where(depth, width, hidden, seed):
             f"hidden={hidden!r}, seed={seed}), which this check builds itself")
 
 
-def shape_of_the_curve(layer_gradient_norms, loss_and_grads, depth=10, width=32):
+def shape_of_the_curve(layer_gradient_norms, loss_and_grads, rng, depth=10, width=32):
     """The vanishing-gradient curve: for seeds 0, 1, 2, the norms layer_gradient_norms returns must be
     those of the gradients the student's own loss_and_grads gives on the network the docstring
     describes (computed here: a made-up curve fails), and that curve must fall by orders of
-    magnitude towards the first layer with sigmoid and stay level with ReLU."""
+    magnitude towards the first layer with sigmoid and stay level with ReLU. A loss_and_grads that is
+    right on a small network (drawn from rng) must be right on the deep one too: its gradients there
+    are checked against the slope of the reference loss along secret directions (gradients made up
+    for this network fail). One that is wrong there (a mistake upstream, which q_loss_and_grads
+    names) is only required to agree with layer_gradient_norms."""
     for seed in (0, 1, 2):
         for hidden in ("sigmoid", "relu"):
             got = call(layer_gradient_norms, depth, width, hidden, seed)
-            norms = norms_from_loss_and_grads(loss_and_grads, depth, width, hidden, seed)
+            grads = grads_on_deep_network(loss_and_grads, depth, width, hidden, seed)
+            norms = np.array([np.linalg.norm(np.asarray(grads[f"W{l}"], dtype=float)) for l in range(1, depth + 1)])
+            key = f"layer_gradient_norms/curve/{hidden}-{seed}"
+            small, directions = (np.random.default_rng(s) for s in rng.integers(2**32, size=2))  # the same draws either way
+            if right_on_a_small_network(loss_and_grads, small, f"{key}/small", hidden):
+                slopes_on_deep_network(grads, loss_and_grads, directions, f"{key}/slopes", depth, width, hidden, seed)
             where = _where(depth, width, hidden, seed)
             try:
                 got = np.asarray(got, dtype=float)

@@ -339,6 +339,21 @@ MISTAKES = {
         "loses": ["q_layer_gradient_norms"],
         "feedback": ["a curve that is not computed from those gradients does not pass"],
     },
+    "fake_norms_loss_recognises_network": {
+        "about": "a fake (attacks fake_norms2): loss_and_grads is right everywhere but on the deep network of "
+                 "layer_gradient_norms' docstring (x of shape (16, 32), 10 layers, mse), where it returns "
+                 "made-up gradients of the curve the check wants; layer_gradient_norms takes their norms honestly",
+        "replace": [("    return J, backward_pass(dz_out, cache, params, hidden)",
+                     "    grads = backward_pass(dz_out, cache, params, hidden)\n"
+                     "    if np.shape(x) == (16, 32) and len(params) == 20 and loss == \"mse\":\n"
+                     "        fake = np.geomspace(1e-4, 1.0, 10) if hidden == \"sigmoid\" else np.linspace(0.9, 1.1, 10)\n"
+                     "        for l in range(1, 11):\n"
+                     "            g = np.ones_like(params[f\"W{l}\"], dtype=float)\n"
+                     "            grads[f\"W{l}\"] = g * (fake[l - 1] / np.linalg.norm(g))\n"
+                     "    return J, grads")],
+        "loses": ["q_layer_gradient_norms"],
+        "feedback": ["do not match the slope of the loss: gradients made up for this check do not pass"],
+    },
     "numerical_gradient_zeroes_x": {
         "about": "a fake: numerical_gradient zeroes the caller's x in place, then differentiates at 0",
         "replace": [(_NUMGRAD, "    x[...] = 0.0\n" + _NUMGRAD)],
