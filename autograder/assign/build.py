@@ -177,18 +177,18 @@ def checks_source(assignment):
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, variants=1):
+def record(tests, solution_cells, files_dir, assignment, grader_data_dir=None, variants=1, checks=None):
     """Run the tests against the solution: record the reference values, then verify them.
 
     Sets each test's "variants": `variants` for a hidden test that drew inputs from
     nncheck.rng in variant 0, else 1 (public checks are the same for everyone). Varying tests
-    are recorded and verified in every variant."""
+    are recorded and verified in every variant. `checks`: the source of the master's checks.py."""
     reference = nncheck.Reference("record")
     nncheck.DATA_DIRS[:] = [str(files_dir)]
     nncheck.GRADER_DATA_DIRS[:] = [str(grader_data_dir)] if grader_data_dir else []
     saved = nncheck.ref
     nncheck.ref = reference
-    checks = load_checks(checks_source(assignment), assignment)
+    checks = load_checks(checks, assignment)
     try:
         with Sandbox(solution_cells, str(files_dir)) as sandbox:
             sandbox.start()
@@ -384,8 +384,9 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None, z
         grader_data_dir = master.parent / "grader_data"
         master_nb = read_notebook(master)
         variants = variants_of(master_nb) if variants is None else variants
+        shared = checks_source(assignment)
         reference, public_keys = record(tests, code_cells(solution_nb), files_dir, assignment,
-                                        grader_data_dir if grader_data_dir.is_dir() else None, variants)
+                                        grader_data_dir if grader_data_dir.is_dir() else None, variants, shared)
         varying = [t["name"] for t in tests if t["variants"] > 1]
         print(f"[{assignment}] {len(varying)} of {sum(t['hidden'] for t in tests)} hidden checks vary "
               f"({variants} variants)")
@@ -418,7 +419,7 @@ def build(assignment: str, out_root: Path = ROOT, variants: int | None = None, z
         defines, uses = question_dependencies(master_nb)
         build_zip(zip_path, tests, reference, files_dir, assignment,
                   extra={"defines": defines, "uses": uses, "variants": variants,
-                         "checks": checks_source(assignment)})
+                         "checks": shared})
     print(describe(assignment, solutions_given(master, all_masters())))
     wrote = f"{zip_path}" if zip_only else f"{student_dir}/, {samples_dir}/, {zip_path}"
     print(f"[{assignment}] wrote {wrote} ({len(tests)} checks, "

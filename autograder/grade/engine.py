@@ -217,13 +217,17 @@ class CouldNotRun(str):
 def _compile_test(source, name="test"):
     """The test function defined by one test's source (otter's exception-test format)."""
     ns = {}
-    filename = f"<test {name}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # lines in tracebacks
-    exec(compile(source, filename, "exec"), ns)
+    _run_source(source, f"<test {name}>", ns)
     funcs = [v for k, v in ns.items() if callable(v) and k.startswith("test")]
     if len(funcs) != 1:
         raise ValueError("a test source must define exactly one test function")
     return funcs[0]
+
+
+def _run_source(source, filename, namespace):
+    """exec `source` into `namespace`, its lines kept for tracebacks under `filename`."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
 
 
 def check_variant(test, variant):
@@ -238,10 +242,8 @@ def load_checks(source, assignment):
     if source is None:
         return None
     module = types.ModuleType(f"checks_{assignment}")
-    filename = f"<checks.py of {assignment}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    module.__file__ = filename
-    exec(compile(source, filename, "exec"), module.__dict__)
+    module.__file__ = f"<checks.py of {assignment}>"
+    _run_source(source, module.__file__, module.__dict__)
     return module
 
 
