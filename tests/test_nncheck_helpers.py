@@ -78,7 +78,8 @@ def test_returned_and_arrays_like_say_what_was_expected_and_hide_the_value_in_hi
     with nncheck.values_shown(False):        # a hidden check: nothing the student's value chose
         for call in (lambda: nncheck.returned((1, 2, 3), ("J", "grads"), "loss_and_grads"),
                      lambda: nncheck.arrays_like({"W1": np.zeros((2, 3)), "b1": np.zeros((7, 9))}, like, "grads"),
-                     lambda: nncheck.arrays_like({"secret_key": 1}, like, "grads")):
+                     lambda: nncheck.arrays_like({"secret_key": 1}, like, "grads"),
+                     lambda: nncheck.arrays_like([np.zeros(3)], like, "grads")):
             with pytest.raises(nncheck.CheckFailure) as failure:
                 call()
             assert "got" not in str(failure.value) and "7, 9" not in str(failure.value)

@@ -262,7 +262,7 @@ def arrays_like(got, like, what):
     """Check that `got` is a dict with an array of the shape of like[k] for every key k of `like`
     (the parameters: their gradients come back in this form) and return it."""
     if not isinstance(got, dict):
-        raise CheckFailure(f"{what} should be a dict with the keys {sorted(like)}, got {type(got).__name__}.")
+        raise CheckFailure(f"{what} should be a dict with the keys {sorted(like)}" + _got(f", got {type(got).__name__}") + ".")
     missing = sorted(set(like) - set(got), key=repr)
     if missing:
         raise CheckFailure(f"{what} has no entries {missing}: it needs one per parameter"
