@@ -690,10 +690,12 @@ class Batch:
         return {c.name for c in self.results[name].checks if c.passed}
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+@pytest.fixture(scope="module", params=first_fast(ASSIGNMENTS))
 def batch(request, built, tmp_path_factory):
     """Every sample of one assignment, graded in one grade_folder run (after the reference
-    alone, to find its slow checks: their functions return zeros in the honest reference)."""
+    alone, to find its slow checks: their functions return zeros in the honest reference).
+    The batch of the first assignment runs in `make test`; the others (the same attacks on
+    other functions, minutes of time limits running out) in `make test-slow`."""
     b = Batch(request.param, built, tmp_path_factory.mktemp(f"adv-{request.param}"))
     b.add("reference", b.reference)
     b.grade(jobs=1)
