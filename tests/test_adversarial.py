@@ -11,7 +11,7 @@ Samples (issue 6's numbering): 1 comparison functions patched; 2 nncheck / otter
 worker patched at run time; 3 lying return values; 4 reading the autograder's files; 5 importing
 the autograder's files; 6 writing results files; 7 a crafted .OTTER_LOG; 8 exits and kills in
 the middle; 9 100 MB of output; 10 an infinite loop in one function; 11 memory bombs (in a cell,
-in a function, in /dev/shm, and a decompression bomb sent to the grader); plus background
+in a function, in /dev/shm, and a forged frame declaring gigabytes sent to the grader); plus background
 processes / fork bombs, another submission graded at the same time, and the Gradescope path.
 """
 from __future__ import annotations
@@ -450,42 +450,15 @@ for d in ("/dev/shm", "/tmp", "/var/tmp"):
             break
 '''
 
-# A graded function answers with a hand-made frame on the worker's pipe: an .npz whose array
-# member is deflate-compressed and declares 2.5 GB of zeros (a few MB on the wire; built from one
-# compressed 16 MB block repeated, so that the cell stays fast).
-DECOMPRESSION_BOMB = r'''
-import io, json, os, struct, sys, zlib
-import numpy as np
-
-def _member(name, data, method, size, offset, crc):
-    name = name.encode()
-    local = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, method, 0, 33, crc, len(data), size, len(name), 0)
-    central = struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, method, 0, 33, crc, len(data), size,
-                          len(name), 0, 0, 0, 0, 0o644 << 16, offset)
-    return local + name + data, central + name
+# A graded function answers with a hand-made frame on the worker's pipe (nncheck.wire's layout):
+# a few bytes whose header declares an array of 2.5 GB, and records of Python objects.
+FORGED_FRAME = r'''
+import json, os, struct, sys
 
 def _forged_frame(chunks):
-    tree = io.BytesIO()
-    np.save(tree, np.array(json.dumps({"t": "tuple", "v": [{"t": "arr", "k": "a0"}, {"t": "list", "v": []},
-                                                            {"t": "dict", "v": []}]})))
-    tree = tree.getvalue()
-    head = io.BytesIO()
-    np.lib.format.write_array_header_1_0(head, {"descr": "<f8", "fortran_order": False,
-                                               "shape": (chunks * 2**24 // 8,)})
-    head = head.getvalue()
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    first = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = c.compress(bytes(2**24)) + c.flush(zlib.Z_FULL_FLUSH)
-    deflated = first + block * chunks + b"\x03\x00"
-    body, centrals = b"", b""
-    for name, data, method, size, crc in (("__tree__.npy", tree, 0, len(tree), zlib.crc32(tree)),
-                                          ("a0.npy", deflated, 8, len(head) + chunks * 2**24, 0)):
-        local, central = _member(name, data, method, size, len(body), crc)  # a0's CRC is checked last
-        body += local
-        centrals += central
-    payload = body + centrals + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 2, 2, len(centrals), len(body), 0)
-    return payload
+    tree = {"t": "tuple", "v": [{"t": "arr", "k": "a0"}, {"t": "list", "v": []}, {"t": "dict", "v": []}]}
+    header = json.dumps({"tree": tree, "arrays": [["<f8", [chunks * 2**24 // 8]], ["|O", [1]]]}).encode()
+    return b"NNW1" + len(header).to_bytes(4, "big") + header + bytes(2**20)
 
 PAYLOAD = _forged_frame(160)
 
@@ -931,12 +904,12 @@ def test_no_process_of_a_submission_survives_grading(batch):
 
 @needs_root
 @pytest.mark.parametrize("assignment", first_fast(ASSIGNMENTS))
-def test_decompression_bomb_does_not_reach_the_grader(assignment, built, tmp_path):
-    """11: graded functions write their own reply on the worker's pipe: a small .npz that
-    inflates to 2.5 GB. The grader refuses it; its own memory stays small (measured in a
+def test_a_forged_frame_does_not_reach_the_grader(assignment, built, tmp_path):
+    """11: graded functions write their own reply on the worker's pipe: a small frame that
+    declares 2.5 GB of floats. The grader refuses it; its own memory stays small (measured in a
     separate process)."""
     b = Batch(assignment, built, tmp_path)
-    b.add("bomb", _with(b.blank, DECOMPRESSION_BOMB + "\n" + _define_all(b.functions[:1], "return _bomb()")),
+    b.add("bomb", _with(b.blank, FORGED_FRAME + "\n" + _define_all(b.functions[:1], "return _bomb()")),
           honest="blank")
     script = (f"import resource, sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]\n"
               "import autograder\nfrom autograder.grade.cli import grade_folder\nfrom pathlib import Path\n"

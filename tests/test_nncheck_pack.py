@@ -1,7 +1,8 @@
-"""nncheck.pack/unpack: every value a student's function may return arrives exactly as it left.
+"""nncheck.pack/unpack (files of reference values) and wire/from_wire (the frames the grader and
+the student's sandbox exchange): every value a student's function may return arrives exactly as
+it left, and a frame forged by the student's code is refused, never half-read.
 
-The grader and the student's sandbox exchange arguments and results through pack/unpack, so a
-value that changes in transit (np.int64(3) arriving as array([3])) changes a grade. Property
+A value that changes in transit (np.int64(3) arriving as array([3])) changes a grade. Property
 tests: Python and numpy scalars of every dtype, 0-d and n-d arrays, and lists, tuples and dicts
 nested in any way.
 """
@@ -48,10 +49,80 @@ def _bits(a):
     return np.ascontiguousarray(a).tobytes()
 
 
+FORMATS = [pytest.param((nncheck.pack, nncheck.unpack), id="file"),
+           pytest.param((nncheck.wire, nncheck.from_wire), id="wire")]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 @settings(max_examples=300, deadline=None)
+@given(value=values)
+def test_every_value_round_trips_exactly(fmt, value):
+    write, read = fmt
+    assert_identical(read(write(value)), value)
+
+
+@settings(max_examples=100, deadline=None)
 @given(values)
-def test_every_value_round_trips_exactly(value):
-    assert_identical(nncheck.unpack(nncheck.pack(value)), value)
+def test_a_received_array_can_be_changed_in_place(value):
+    """A student's sgd_step may update the params it is given in place: arrays that arrive
+    over the wire are writable (and aligned), like the ones that were sent."""
+    def arrays(v):
+        if isinstance(v, np.ndarray):
+            yield v
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                yield from arrays(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                yield from arrays(x)
+    for a in arrays(nncheck.from_wire(nncheck.wire(value))):
+        assert a.flags.writeable and a.flags.aligned
+
+
+# what the grader's sandbox turns into "sent back data that cannot be read"
+REFUSED = (ValueError, KeyError, TypeError, RecursionError, AttributeError, IndexError)
+
+
+def _frame(arrays, body=b"", tree=None):
+    import json
+    tree = tree or {"t": "arr", "k": "a0"}
+    header = json.dumps({"tree": tree, "arrays": arrays}).encode()
+    return nncheck.WIRE_MAGIC + len(header).to_bytes(4, "big") + header + body
+
+
+@pytest.mark.parametrize("frame", [
+    _frame([["<f8", [10**9]]], bytes(64)),                    # declares 8 GB, holds 64 bytes
+    _frame([["<f8", [2**62, 2**62]]], bytes(64)),             # a size that overflows
+    _frame([["|O", [1]]], bytes(16)),                          # Python objects
+    _frame([["i4,O", [1]]], bytes(16)),                        # a record holding an object
+    _frame([["V8", [1]]], bytes(8)),                           # raw records
+    _frame([["<f8", [-1]]], bytes(8)),                         # a negative size
+    _frame([["<f8", [1]]], bytes(16)),                         # bytes left over
+    _frame([["S0", [10**12]]]),                                # empty items, a huge count
+    _frame([["<f8", [0]]] * (nncheck.WIRE_MAX_ARRAYS + 1)),   # too many arrays
+    _frame([], tree={"t": "fn", "v": ["helper", "tanh"]}),    # a function where data is expected
+    nncheck.WIRE_MAGIC + (2**31).to_bytes(4, "big") + b"{}",   # a header longer than the frame
+    b"PK\x03\x04" + bytes(100),                               # not a frame at all
+], ids=["huge", "overflow", "objects", "record-object", "void", "negative", "left-over", "empty-items",
+        "many", "function", "long-header", "npz"])
+def test_a_forged_frame_is_refused(frame):
+    with pytest.raises(REFUSED):
+        nncheck.from_wire(frame)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=values, cut=st.integers(0, 10**6), flip=st.integers(0, 10**6), byte=st.integers(0, 255))
+def test_a_damaged_frame_is_refused_or_read_within_its_size(value, cut, flip, byte):
+    """A frame cut short or with one byte changed is refused with one of the errors the sandbox
+    reports, or read as some value whose arrays fit in the frame: nothing else ever happens."""
+    frame = bytearray(nncheck.wire(value))
+    frame[flip % len(frame)] = byte
+    frame = bytes(frame[:len(frame) - cut % len(frame)]) if cut % 3 == 0 else bytes(frame)
+    try:
+        got = nncheck.from_wire(frame)
+    except REFUSED:
+        return
+    assert len(nncheck.wire(got)) <= 16 * len(frame) + 4096
 
 
 @settings(max_examples=100, deadline=None)
@@ -76,9 +147,11 @@ def test_non_contiguous_and_fortran_arrays_keep_their_values():
     assert got.shape == (3, 2) and np.array_equal(got, a)
 
 
-def test_objects_and_code_are_refused():
-    for bad in (np.array([1, "a"], dtype=object), object(), {1.5j: 1}):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_objects_and_code_are_refused(fmt):
+    write, read = fmt
+    for bad in (np.array([1, "a"], dtype=object), object(), {1.5j: 1}, np.zeros(2, dtype="i4,f8")):
         with pytest.raises(TypeError):
-            nncheck.pack(bad)
+            write(bad)
     with pytest.raises(ValueError):  # a function reference is refused unless a resolver is given
-        nncheck.unpack(nncheck.pack(nncheck.helper("tanh")))
+        read(write(nncheck.helper("tanh")))

@@ -212,7 +212,7 @@ def handle_call(ns, header, payload):
             return nncheck.HELPERS[ref]
         return ns[ref]
 
-    args, kwargs = nncheck.unpack(payload, resolve)
+    args, kwargs = nncheck.from_wire(payload, resolve)
     try:
         with warnings.catch_warnings(record=True) as caught, np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
             warnings.simplefilter("always")  # np.seterr(all="ignore") in a cell hides nothing
@@ -221,7 +221,7 @@ def handle_call(ns, header, payload):
         return {"ok": False, "kind": "raised", "error": _clip(nncheck.describe_exception(exc))}, b""
     seen = sorted({_clip(f"{w.category.__name__}: {w.message}", 300) for w in caught})[:5]
     try:
-        blob = nncheck.pack((result, list(args), kwargs))
+        blob = nncheck.wire((result, list(args), kwargs))
     except (TypeError, ValueError) as exc:
         return {"ok": False, "kind": "bad_value",
                 "error": _clip(f"{name} returned a value that cannot be checked: {exc}")}, b""
@@ -236,7 +236,7 @@ def handle_lookup(ns, header):
     if callable(value):
         return {"kind": "callable"}, b""
     try:
-        return {"kind": "value"}, nncheck.pack(value)
+        return {"kind": "value"}, nncheck.wire(value)
     except TypeError:
         return {"kind": "other", "type": type(value).__name__[:100]}, b""
 
