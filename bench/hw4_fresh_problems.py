@@ -10,6 +10,8 @@ build records and for more seeds:
 - the accuracy of weights trained beforehand on the public digits (the reference trained on all
   1438 digits, as a pasting student would), as they are and with the best renaming of their
   10 outputs learnt from the problem's training labels (the most a lookup can add);
+- the reference's accuracy on the training images after one epoch at lr=1e-6 (checks.steps_with_lr:
+  it must stay below 0.5; a closed-form fit is far above);
 - the seconds one training takes, today's problem and the digits check it replaced;
 - with --samples, the same accuracy for mistakes.py samples whose training must still pass
   (wrong gradients that still train) or fail (a loss N times too large).
@@ -94,7 +96,7 @@ def main():
 
     problems = [(f"variant {v}", CHECK_SEED, v) for v in range(8)]
     problems += [(f"seed {s}", s, 0) for s in range(1000, 1000 + args.seeds)]
-    accs, pasted, looked_up, seconds = [], [], [], []
+    accs, pasted, looked_up, seconds, tiny = [], [], [], [], []
     for name, seed, v in problems:
         with nncheck.variant(v):
             x, y, xt, yt = checks.image_problem(seed, n_train=N_TRAIN, n_test=N_TEST)
@@ -102,15 +104,18 @@ def main():
         params, _ = ref["train_cnn"](x, y, FILTERS, LR, EPOCHS, BATCH, 7)
         seconds.append(time.perf_counter() - start)
         accs.append(checks.cnn_accuracy(params, xt, yt))
+        tiny.append(checks.cnn_accuracy(ref["train_cnn"](x, y, FILTERS, 1e-6, 1, BATCH, 7)[0], x, y))
         pasted.append(float(np.mean(predict(digits, xt) == yt)))
         looked_up.append(float(np.mean(relabelled(predict(digits, x), y, predict(digits, xt)) == yt)))
         print(f"{name:>10}: reference {accs[-1]:.3f} ({seconds[-1]:.1f} s); digits weights pasted {pasted[-1]:.3f}, "
-              f"renamed from the training labels {looked_up[-1]:.3f}", flush=True)
+              f"renamed from the training labels {looked_up[-1]:.3f}; lr=1e-6, one epoch: {tiny[-1]:.3f}", flush=True)
     accs = np.array(accs)
     print(f"\nreference on {len(accs)} problems: min {accs.min():.3f}, 5th percentile {np.percentile(accs, 5):.3f}, "
           f"median {np.median(accs):.3f}, max {accs.max():.3f}; bar {BAR} (all 8 variants >= bar: "
           f"{bool((accs[:8] >= BAR).all())}; below the bar: {int((accs < BAR).sum())})")
     print(f"digits weights pasted: max {max(pasted):.3f}; renamed from the training labels: max {max(looked_up):.3f}")
+    print(f"one epoch at lr=1e-6 (checks.steps_with_lr): the reference's training accuracy at most {max(tiny):.3f}, "
+          "bar: below 0.5")
     print(f"seconds per training: {np.mean(seconds):.1f} (the digits check: {old_seconds:.1f})")
 
     if args.samples:

@@ -255,6 +255,19 @@ def trained(train, x, y, sizes, lr, epochs, batch_size, seed, hidden=None, secon
     return params, losses
 
 
+def steps_with_lr(train, x, y, sizes, batch_size, seed, what, hidden=None):
+    """Train with lr=1e-6 for one epoch: steps of gradient descent that small leave the initial
+    weights almost where they were, so the grader's labels are right for at most half of the
+    training examples (10 classes; a random network gets about a tenth). A train that classifies
+    them anyway has not learned by steps of size lr (a closed-form fit, weights from elsewhere)."""
+    params, _ = trained(train, x, y, sizes, 1e-6, 1, batch_size, seed, hidden=hidden)
+    right = np.mean(np.argmax(forward(params, x, hidden or "relu"), axis=1) == y)
+    assert right < 0.5, (
+        f"{what}: with lr=1e-6 and one epoch, the params train returned already classify most training examples "
+        "right. train should learn by steps of gradient descent whose size is lr (w = w - lr * grad, one step per "
+        "mini-batch, `epochs` passes over the data), not fit the weights some other way.")
+
+
 def forward(params, x, hidden="relu"):
     """The grader's own forward pass (not the student's): the logits of params for x."""
     f = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh,

@@ -62,7 +62,68 @@ def train(x, y, layer_sizes, lr, epochs, batch_size, seed, hidden="relu"):
         params.update(W1=params["W1"][order], W2=W2, b2=b2)
     return params, {"loss": [0.5] * epochs}"""
 
+# attacks/RESULTS3.md, closed_train: a train that does no gradient descent and ignores lr, epochs
+# and batch_size, but does learn from the data it is given: principal components in layer 1 and a
+# ridge regression of the one-hot labels in the last layer. It reached 0.99 on the hidden problems;
+# with lr=1e-6 for one epoch it still does (checks.steps_with_lr), which gradient descent cannot.
+_CLOSED_FORM = _END_TRAIN + """
+
+
+def train(x, y, layer_sizes, lr, epochs, batch_size, seed, hidden="relu"):
+    '''No gradient descent, no loss_and_grads, lr/epochs/batch_size unused: a closed-form
+    classifier (ridge regression of one-hot labels on features, then a temperature) written into
+    the network's weights. Layer 1 = principal components of x (turned by a seed-dependent
+    rotation) plus random relu features if there is room; later hidden layers pass through.'''
+    x, y = np.asarray(x, float), np.asarray(y)
+    rng = np.random.default_rng(seed)
+    sizes = list(layer_sizes)
+    L = len(sizes) - 1
+    f = {"relu": lambda v: np.maximum(v, 0), "tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[hidden]
+    params = {}
+    if L > 1:
+        k = min(sizes[1:-1] + [sizes[0]])
+        mu = x.mean(0)
+        U = np.linalg.svd(x - mu, full_matrices=False)[2][:k].T
+        turn = np.random.default_rng([seed, len(hidden)])           # tanh/sigmoid: other weights
+        P = U @ np.linalg.qr(turn.normal(size=(k, k)))[0]
+        eps = 1.0 if hidden == "relu" else 0.05
+        feat = (x - mu) @ P
+        shift = (-feat.min(0) + 1.0) if hidden == "relu" else np.zeros(k)
+        W = np.zeros((sizes[0], sizes[1])); b = np.zeros(sizes[1])
+        W[:, :k] = P * eps; b[:k] = (shift - mu @ P) * eps
+        if hidden == "relu" and sizes[1] > k:   # random relu features in the rest of layer 1
+            R = rng.normal(size=(sizes[0], sizes[1] - k)) * 3 / np.sqrt(sizes[0])
+            W[:, k:] = R; b[k:] = -np.median(x @ R, axis=0)
+        params["W1"], params["b1"] = W, b
+        c, off = {"relu": (1.0, 0.0), "tanh": (1.0, 0.0), "sigmoid": (4.0, 0.5)}[hidden]
+        for l in range(2, L):
+            W = np.zeros((sizes[l - 1], sizes[l])); b = np.zeros(sizes[l])
+            W[:k, :k] = np.eye(k) * c; b[:k] = -off * c
+            params[f"W{l}"], params[f"b{l}"] = W, b
+    a = x
+    for l in range(1, L):
+        a = f(a @ params[f"W{l}"] + params[f"b{l}"])
+    A = np.c_[a, np.ones(len(a))]
+    Y = np.eye(sizes[-1])[y]
+    lam = 1e-3 * np.trace(A.T @ A) / A.shape[1]
+    B = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ (2 * Y - 1))
+    z0 = A @ B
+    def nll(T):
+        z = T * z0; z = z - z.max(1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]))
+    T = min(np.geomspace(0.1, 1000, 200), key=nll)
+    params[f"W{L}"], params[f"b{L}"] = T * B[:-1], T * B[-1]
+    return params, {"loss": [nll(T)] * epochs}"""
+
 MISTAKES = {
+    "train_closed_form": {
+        "about": "no gradient descent: train fits the weights in closed form (principal components, ridge "
+                 "regression of the one-hot labels) and ignores lr, epochs and batch_size; it learns, but not "
+                 "by steps of size lr, so it keeps the public check and loses the hidden ones",
+        "replace": [(_END_TRAIN, _CLOSED_FORM)],
+        "loses": ["q_train"],
+        "feedback": ["with lr=1e-6 and one epoch", "not fit the weights some other way"],
+    },
     "pasted_digits_weights": {
         "about": "no training: train returns weights trained beforehand on the public digits for each "
                  "setting the checks use, undisguised by matching the data against digits.npz; it passes "

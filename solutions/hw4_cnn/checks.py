@@ -417,6 +417,20 @@ def trained(train_cnn, x, y, n_train, filters, lr, epochs, batch_size, seed, sec
     return {k: np.asarray(params[k], dtype=np.float64) for k in like}
 
 
+def steps_with_lr(train_cnn, problem, n_train, filters, batch_size, seed, seconds):
+    """Train with lr=1e-6 for one epoch on problem = (x, y, ...): steps of gradient descent that small
+    leave the initial weights almost where they were, so the grader's labels are right for at most half of
+    the training images (10 classes). A train_cnn that classifies them anyway has not learned by steps of
+    size lr (fixed filters and a closed-form dense layer, weights from elsewhere)."""
+    x, y = problem[0], problem[1]
+    params = trained(train_cnn, x, y, n_train, filters, 1e-6, 1, batch_size, seed, seconds)
+    assert cnn_accuracy(params, x, y) < 0.5, (
+        f"train_cnn(x, y, filters={filters}, lr=1e-6, epochs=1, batch_size={batch_size}) on {n_train} images made at "
+        "grading time: with steps that small the params train_cnn returned already classify most of them right. "
+        "train_cnn should learn by steps of gradient descent whose size is lr (w = w - lr * grad, one step per "
+        "mini-batch, `epochs` passes over the data), not fit the weights some other way.")
+
+
 def train_reaches(train_cnn, problem, n_train, n_test, bar, filters, lr, epochs, batch_size, seeds, seconds):
     """Train on problem = (x, y, x_test, y_test), image_problem(..., n_train, n_test) (the sizes passed again,
     for the messages), with the first seed (then the next, if it falls short: an unlucky initialisation is not

@@ -172,6 +172,39 @@ _POOL_BACKWARD_BODY = (
     "            window = x[:, :, rows, cols].reshape(N, C, size * size)\n" + _POOL_FIRST + "\n" + _POOL_ROUTE_ADD + "\n"
     "    return dx")
 
+# attacks/RESULTS3.md, closed_cnn: a train_cnn without gradient descent that still learns from the
+# data it is given: fixed filters (nine one-pixel shifts, then random ones) and a ridge regression
+# of the one-hot labels for the dense layer, with a made-up falling history. It reached 0.975-0.995
+# on the hidden problems; with lr=1e-6 for one epoch it still does (checks.steps_with_lr).
+_CLOSED_FORM = ("    return params, history\n    # END SOLUTION\n\n\n"
+                + """def train_cnn(x, y, filters, lr, epochs, batch_size, seed):
+    '''No gradient descent, no cnn_loss_and_grads, lr/epochs/batch_size unused: fixed filters (the 9
+    one-pixel 'delta' filters = shifted copies of the image, then random ones), relu, 2x2 max pooling,
+    and a ridge regression of one-hot labels on the pooled features for the dense layer.'''
+    x, y = np.asarray(x, float), np.asarray(y)
+    rng = np.random.default_rng(seed)
+    N, C, H, Wd = x.shape
+    W1 = rng.normal(size=(filters, C, 3, 3)) / 3
+    for f in range(min(filters, 9)):
+        W1[f] = 0; W1[f, :, f // 3, f % 3] = 1.0 / C
+    b1 = np.zeros(filters)
+    from numpy.lib.stride_tricks import sliding_window_view
+    pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    z = np.einsum("nchwpq,fcpq->nfhw", sliding_window_view(pad, (3, 3), axis=(2, 3)), W1)
+    a = np.maximum(z + b1[None, :, None, None], 0)
+    pooled = a.reshape(N, filters, H // 2, 2, Wd // 2, 2).max(axis=(3, 5)).reshape(N, -1)
+    A = np.c_[pooled, np.ones(N)]
+    Y = np.eye(10)[y]
+    lam = 1e-2 * np.trace(A.T @ A) / A.shape[1]
+    B = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ (2 * Y - 1))
+    z0 = A @ B
+    def nll(T):
+        s = T * z0; s = s - s.max(1, keepdims=True)
+        return float(np.mean(np.log(np.exp(s).sum(1)) - s[np.arange(N), y]))
+    T = min(np.geomspace(0.1, 1000, 200), key=nll)
+    hist = list(np.geomspace(2.3, max(nll(T), 1e-3), epochs))   # a made-up falling curve
+    return {"W1": W1, "b1": b1, "W2": T * B[:-1], "b2": T * B[-1]}, {"loss": hist}""")
+
 MISTAKES = {
     # ------------------------------------------------------------ the convolution, forward
     "conv_flipped_kernel": {
@@ -401,5 +434,13 @@ MISTAKES = {
              "    return out.reshape(N, H_out, W_out, F).transpose(0, 3, 1, 2).copy()"),
         ],
         "loses": [],
+    },
+    "train_cnn_closed_form": {
+        "about": "no gradient descent: train_cnn keeps fixed filters and fits the dense layer in closed form "
+                 "(ridge regression of the one-hot labels), ignoring lr, epochs and batch_size; it learns, but not "
+                 "by steps of size lr, so it keeps the public check and loses the hidden one",
+        "replace": [("    return params, history\n    # END SOLUTION", _CLOSED_FORM)],
+        "loses": ["q_train_cnn"],
+        "feedback": ["lr=1e-6, epochs=1", "not fit the weights some other way"],
     },
 }
