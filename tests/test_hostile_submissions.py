@@ -288,3 +288,117 @@ def test_round_two_hidden_channels_and_a_forged_deep_reply(built, tmp_path):
         assert hidden and all("LEAK" not in c["message"] for c in hidden), [c["message"] for c in hidden][:2]
         if name == "leak_shape":
             assert all("got (0," not in c["message"] for c in hidden)
+
+
+# Round 4 (attacks/RESULTS4.md): a graded function writes its own reply frame on the worker's pipe
+# (nncheck.wire's layout), answering its own request and swallowing the worker's real reply.
+FORGE = r'''
+import json, os, struct, sys
+import numpy as np
+def _forge(frame):
+    f = sys._getframe(1)
+    while "header" not in f.f_locals:
+        f = f.f_back
+    h = json.dumps({"ok": True, "warnings": [], "seq": f.f_locals["header"]["seq"]}).encode()
+    data = memoryview(struct.pack(">II", len(h), len(frame)) + h + frame)
+    while data:
+        data = data[os.write(int(sys.argv[2]), data):]
+    worker = sys.modules["__main__"]
+    real = worker.send
+    def _once(*a, **k):
+        worker.send = real
+    worker.send = _once
+    return 0.0
+def _frame(result, specs=(), body=b"", args=None):
+    tree = {"t": "tuple", "v": [result, {"t": "list", "v": args or []}, {"t": "dict", "v": []}]}
+    h = json.dumps({"tree": tree, "arrays": list(specs)}).encode()
+    return b"NNW1" + len(h).to_bytes(4, "big") + h + body
+'''
+ROUND4 = {
+    # a JSON header of 12 MB of empty lists (parsed, about 25 times that in the grader)
+    "json_bloat": '''
+H = b"[" + b"[]," * (4 * 2**20) + b"[]]"
+BLOAT = b"NNW1" + len(H).to_bytes(4, "big") + H
+def relu(z):
+    return _forge(BLOAT)
+''',
+    # 2000 references to one 1 MB array: 2 GB once every reference is made an array of its own
+    "aliased_arrays": '''
+M = 2**17
+ALIAS = _frame({"t": "list", "v": [{"t": "arr", "k": "a0"}] * 2000}, [["<f8", [M]]], bytes(8 * M),
+               args=[{"t": "lit", "v": None}])
+def relu(z):
+    return _forge(ALIAS)
+''',
+    # a dict of 100,000 int keys of equal hash: building it takes a minute, after every deadline
+    # (these two send an argument back, as the worker does, so that only the value is wrong)
+    "colliding_keys": '''
+P = 2**61 - 1
+COLLIDE = _frame({"t": "dict", "v": [[{"t": "int", "v": str(k * P)}, {"t": "lit", "v": None}]
+                                      for k in range(1, 100_001)]}, args=[{"t": "lit", "v": None}])
+def relu(z):
+    return _forge(COLLIDE)
+''',
+    # a generator state out of range, built from the hidden input: the setter's error message
+    # ("Python integer -N out of bounds") would carry the input's bits
+    "leak_overflow": '''
+def _leak(x, *rest, **kw):
+    bits = int.from_bytes(np.asarray(x, dtype="<f8").ravel()[:1].tobytes(), "little") >> 1
+    state = {"bit_generator": "PCG64", "state": {"state": -((bits + 1) << 64), "inc": 1},
+             "has_uint32": 0, "uinteger": 0}
+    return _forge(_frame({"t": "rng", "v": state}))
+sigmoid = relu = tanh = softmax = _leak
+''',
+    # the right result with no arguments sent back: "inputs unchanged" would compare nothing
+    "no_arguments_back": '''
+def relu(z):
+    return _forge(_frame({"t": "arr", "k": "a0"}, [[np.asarray(z).dtype.str, list(np.shape(z))]],
+                         np.maximum(np.asarray(z), 0).tobytes()))
+''',
+}
+
+
+def test_round_four_forged_frames(built, tmp_path):
+    """Forged reply frames cost only the functions that send them: a header too large, arrays
+    named twice, dict keys made to collide, a generator state that would quote the hidden input
+    in an error, a reply without the arguments. Each is "sent back data that cannot be read",
+    the grader's memory stays small, and nothing of the input reaches a message. A result of
+    timedelta64 is a wrong type, not a broken test."""
+    samples = built / "solutions" / A / "samples"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("reference", "blank"):
+        (subs / f"{name}.ipynb").write_bytes((samples / f"{name}.ipynb").read_bytes())
+    for name, source in ROUND4.items():   # the reference, with its relu (and more) answering by forged frames
+        nb = json.loads((samples / "reference.ipynb").read_text())
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                            "source": FORGE + source})
+        (subs / f"{name}.ipynb").write_text(json.dumps(nb))
+    nb = json.loads((samples / "reference.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": "import numpy as np\n_relu = relu\ndef relu(z):\n"
+                                  "    return np.asarray(_relu(z)).astype('m8[s]')\n"})
+    (subs / "timedelta_relu.ipynb").write_text(json.dumps(nb))
+    script = (f"import json, resource, sys; sys.path[:0] = [{str(ROOT)!r}]\n"
+              "import autograder\nfrom autograder.grade.cli import grade_folder\nfrom pathlib import Path\n"
+              f"grade_folder({A!r}, Path({str(subs)!r}), Path({str(tmp_path / 'out')!r}), "
+              f"zip_path=Path({str(built / 'dist' / A / 'autograder.zip')!r}), quiet=True, jobs=2)\n"
+              "print(json.dumps({'maxrss_mb': max(resource.getrusage(w).ru_maxrss for w in "
+              "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024}))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["maxrss_mb"] < 800
+    assert "TEST ERROR" not in proc.stderr, proc.stderr[-2000:]
+    rows = _rows(tmp_path / "out")
+    assert rows["reference.ipynb"]["score"] == "28" and rows["blank.ipynb"]["score"] == "0"
+    for name in list(ROUND4) + ["timedelta_relu"]:
+        row = rows[f"{name}.ipynb"]
+        assert row["status"] == "graded" and 0 < int(row["score"]) < 28, (name, row)
+        result = json.loads((tmp_path / "out" / "feedback" / f"{name}.ipynb.grade.json").read_text())["result"]
+        failed = [c["message"] for c in result["checks"] if not c["passed"]]
+        where = {"q_activations", "q_forward"} | ({"q_softmax", "q_softmax_ce"} if name == "leak_overflow" else set())
+        assert {c["question"] for c in result["checks"] if not c["passed"]} <= where, name
+        cause = "expected numbers" if name == "timedelta_relu" else "sent back data that cannot be read"
+        assert any(cause in m for m in failed), (name, failed[:2])
+        assert all(cause in m or " uses your " in m for m in failed), (name, failed[:3])
+        assert not any("out of bounds" in m or "Overflow" in m for m in failed)

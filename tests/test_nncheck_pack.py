@@ -90,6 +90,9 @@ def _frame(arrays, body=b"", tree=None):
     return nncheck.WIRE_MAGIC + len(header).to_bytes(4, "big") + header + body
 
 
+_BLOATED = b"[" + b"[]," * (nncheck.WIRE_MAX_HEADER // 3) + b"[]]"   # 2.8 million empty lists
+
+
 @pytest.mark.parametrize("frame", [
     _frame([["<f8", [10**9]]], bytes(64)),                    # declares 8 GB, holds 64 bytes
     _frame([["<f8", [2**62, 2**62]]], bytes(64)),             # a size that overflows
@@ -103,11 +106,22 @@ def _frame(arrays, body=b"", tree=None):
     _frame([], tree={"t": "fn", "v": ["helper", "tanh"]}),    # a function where data is expected
     nncheck.WIRE_MAGIC + (2**31).to_bytes(4, "big") + b"{}",   # a header longer than the frame
     b"PK\x03\x04" + bytes(100),                               # not a frame at all
+    _frame([["<f8", [4]]], bytes(32), tree={"t": "list", "v": [{"t": "arr", "k": "a0"}] * 2}),  # one array, twice
+    _frame([], tree={"t": "dict", "v": [[{"t": "int", "v": str(k * (2**61 - 1))}, {"t": "lit", "v": None}]
+                                        for k in range(1, nncheck.WIRE_MAX_NUMBER_KEYS + 2)]}),  # colliding keys
+    _frame([], tree={"t": "rng", "v": {"bit_generator": "PCG64", "state": {"state": -(5 << 64), "inc": 1},
+                                       "has_uint32": 0, "uinteger": 0}}),   # a state out of range
+    nncheck.WIRE_MAGIC + len(_BLOATED).to_bytes(4, "big") + _BLOATED,   # a header too large to parse
 ], ids=["huge", "overflow", "objects", "record-object", "void", "negative", "left-over", "empty-items",
-        "many", "function", "long-header", "npz"])
+        "many", "function", "long-header", "npz", "aliased", "number-keys", "rng-state", "bloated-header"])
 def test_a_forged_frame_is_refused(frame):
     with pytest.raises(REFUSED):
         nncheck.from_wire(frame)
+
+
+def test_string_keys_and_a_few_number_keys_are_not_limited():
+    value = {**{f"W{i}": np.ones(2) for i in range(3000)}, **{i: i for i in range(nncheck.WIRE_MAX_NUMBER_KEYS)}}
+    assert list(nncheck.from_wire(nncheck.wire(value))) == list(value)
 
 
 @settings(max_examples=300, deadline=None)

@@ -331,7 +331,7 @@ def _as_array(got, what):
         if arr.dtype == object:
             raise CheckFailure(f"{what}: the result is not a numeric array (it has ragged or "
                                "mixed entries).")
-        if not np.issubdtype(arr.dtype, np.number) and arr.dtype != np.bool_:
+        if arr.dtype.kind not in "biufc":   # numbers (timedelta64 counts as an integer to numpy)
             raise CheckFailure(f"{what}: expected numbers" + _got(f", got an array of dtype {arr.dtype}") + ".")
         return arr
     raise CheckFailure(f"{what}: expected a numpy array or a number, got {type(got).__name__}.")
@@ -520,6 +520,8 @@ def pack(value) -> bytes:
 WIRE_MAGIC = b"NNW1"
 _WIRE_KINDS = "biufcSUMm"    # numbers, booleans, strings, dates: never objects or records
 WIRE_MAX_ARRAYS = 100_000    # each costs memory even when empty
+WIRE_MAX_HEADER = 8 * 2**20  # parsed JSON takes many times its bytes (empty lists: about 20 times)
+WIRE_MAX_NUMBER_KEYS = 1_000  # dict keys that are numbers (their hashes can be made to collide)
 
 
 def wire(value) -> bytes:
@@ -544,6 +546,8 @@ def from_wire(data: bytes, resolve=None):
     n = int.from_bytes(data[4:8], "big")
     if 8 + n > len(data):
         raise ValueError("the header runs past the frame")
+    if n > WIRE_MAX_HEADER:
+        raise ValueError("the header is larger than any value needs")
     meta = json.loads(data[8:8 + n])
     if not isinstance(meta, dict) or not isinstance(meta.get("arrays"), list):
         raise ValueError("malformed header")
@@ -570,7 +574,7 @@ def from_wire(data: bytes, resolve=None):
         offset += count * dtype.itemsize
     if offset != len(body):
         raise ValueError("bytes left over after the arrays")
-    return _build(meta["tree"], arrays, resolve)
+    return _build(meta["tree"], arrays, resolve, budget={"number_keys": WIRE_MAX_NUMBER_KEYS})
 
 
 def _flatten(value):
@@ -640,11 +644,21 @@ def unpack(data: bytes, resolve=None):
     return _build(json.loads(str(arrays.pop("__tree__"))), arrays, resolve)
 
 
-def _build(node, arrays, resolve=None):
+def _build(node, arrays, resolve=None, budget=None):
+    """The value of a tree `node` whose arrays are in `arrays` (each used once: a key named twice
+    is refused, so a frame never stands for more data than it holds). `budget` bounds what a frame
+    from anyone may ask for: {"number_keys": how many dict keys may be numbers}."""
     t = node["t"]
     if t == "rng":
+        state = node["v"]
+        inner = state.get("state") if isinstance(state, dict) else None
+        if not (isinstance(inner, dict) and state.get("bit_generator") == "PCG64"
+                and all(type(inner.get(k)) is int and 0 <= inner[k] < 2**128 for k in ("state", "inc"))
+                and state.get("has_uint32") in (0, 1) and type(state.get("uinteger")) is int
+                and 0 <= state["uinteger"] < 2**32):
+            raise ValueError("malformed generator state")
         rng = np.random.Generator(np.random.PCG64())
-        rng.bit_generator.state = node["v"]
+        rng.bit_generator.state = state
         return rng
     if t == "fn":
         if resolve is None:
@@ -659,14 +673,18 @@ def _build(node, arrays, resolve=None):
     if t == "complex":
         return complex(float(node["v"][0]), float(node["v"][1]))
     if t == "arr":
-        return arrays[node["k"]]
+        return arrays.pop(node["k"])
     if t == "sca":
-        return arrays[node["k"]][()]
+        return arrays.pop(node["k"])[()]
     if t in ("tuple", "list"):
-        items = [_build(x, arrays, resolve) for x in node["v"]]
+        items = [_build(x, arrays, resolve, budget) for x in node["v"]]
         return tuple(items) if t == "tuple" else items
     if t == "dict":
-        return {_build(k, arrays, resolve): _build(x, arrays, resolve) for k, x in node["v"]}
+        if budget is not None:
+            budget["number_keys"] -= sum(1 for k, _ in node["v"] if not (k["t"] == "lit" and isinstance(k["v"], str)))
+            if budget["number_keys"] < 0:
+                raise ValueError("too many dict keys that are numbers")
+        return {_build(k, arrays, resolve, budget): _build(x, arrays, resolve, budget) for k, x in node["v"]}
     raise ValueError(f"unknown node type {t!r}")
 
 

@@ -263,7 +263,13 @@ class Sandbox:
         warns = reply.get("warnings")
         for message in (warns if isinstance(warns, list) else [])[:5]:
             warnings.warn(nncheck.shown_warning(str(message)[:300]), nncheck.StudentWarning)
-        return self._unpack(blob, name)
+        reply = self._unpack(blob, name)
+        if not (isinstance(reply, tuple) and len(reply) == 3 and isinstance(reply[1], list)
+                and len(reply[1]) == len(args) and isinstance(reply[2], dict) and set(reply[2]) == set(kwargs)):
+            # the worker always sends (result, the arguments as left, the keyword arguments as left)
+            raise StudentError(f"{name} sent back data that cannot be read (a reply of another form); "
+                               "return numpy arrays, numbers, strings, tuples, lists or dicts.")
+        return reply
 
     def lookup(self, name):
         if name not in self._lookups:
@@ -284,8 +290,7 @@ class Sandbox:
         anything is made of it."""
         try:
             return nncheck.from_wire(blob, _helper_only)
-        except (ValueError, KeyError, TypeError, RecursionError, MemoryError, AttributeError,
-                IndexError) as exc:
+        except Exception as exc:   # whatever the bytes make go wrong is the student's, and says nothing more
             raise StudentError(f"{name} sent back data that cannot be read ({type(exc).__name__}); "
                                "return numpy arrays, numbers, strings, tuples, lists or dicts.") from None
 
