@@ -267,8 +267,7 @@ class Sandbox:
         if not (isinstance(reply, tuple) and len(reply) == 3 and isinstance(reply[1], list)
                 and len(reply[1]) == len(args) and isinstance(reply[2], dict) and set(reply[2]) == set(kwargs)):
             # the worker always sends (result, the arguments as left, the keyword arguments as left)
-            raise StudentError(f"{name} sent back data that cannot be read (a reply of another form); "
-                               "return numpy arrays, numbers, strings, tuples, lists or dicts.")
+            raise _unreadable(name, "a reply of another form")
         return reply
 
     def lookup(self, name):
@@ -291,8 +290,7 @@ class Sandbox:
         try:
             return nncheck.from_wire(blob, _helper_only)
         except Exception as exc:   # whatever the bytes make go wrong is the student's, and says nothing more
-            raise StudentError(f"{name} sent back data that cannot be read ({type(exc).__name__}); "
-                               "return numpy arrays, numbers, strings, tuples, lists or dicts.") from None
+            raise _unreadable(name, type(exc).__name__) from None
 
     def _request(self, header, seconds, payload=b"", what=None):
         deadline = self.deadline(seconds)
@@ -548,6 +546,12 @@ class StudentFunction:
         # own objects are never written to (a function could otherwise empty the test's lists)
         self.last_arguments = (list(args_after), dict(kwargs_after))
         return result
+
+
+def _unreadable(name, why):
+    """The student's error for a reply the grader cannot use; `why` names the kind of fault only."""
+    return StudentError(f"{name} sent back data that cannot be read ({why}); "
+                        "return numpy arrays, numbers, strings, tuples, lists or dicts.")
 
 
 def _advance_generator(target, value):
