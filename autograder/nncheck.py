@@ -519,6 +519,7 @@ def pack(value) -> bytes:
 # few slices: no zip, no .npy headers (a grader call makes thousands of these round trips).
 WIRE_MAGIC = b"NNW1"
 _WIRE_KINDS = "biufcSUMm"    # numbers, booleans, strings, dates: never objects or records
+_WIRE_DTYPE = re.compile(r"[<>|=][biufcSUMm]\d{1,5}(\[\w{1,5}\])?")   # what dtype.str writes for those
 WIRE_MAX_ARRAYS = 100_000    # each costs memory even when empty
 WIRE_MAX_HEADER = 8 * 2**20  # parsed JSON takes many times its bytes (empty lists: about 20 times)
 WIRE_MAX_NUMBER_KEYS = 1_000  # dict keys that are numbers (their hashes can be made to collide)
@@ -560,6 +561,8 @@ def from_wire(data: bytes, resolve=None):
                 and isinstance(spec[1], list) and len(spec[1]) <= 32
                 and all(type(d) is int and d >= 0 for d in spec[1])):
             raise ValueError("malformed array description")
+        if not _WIRE_DTYPE.fullmatch(spec[0]):   # before np.dtype, which parses records of any size
+            raise ValueError("malformed dtype")
         dtype = np.dtype(spec[0])
         if dtype.kind not in _WIRE_KINDS or dtype.hasobject or dtype.fields or dtype.subdtype \
                 or dtype.itemsize == 0:

@@ -99,6 +99,7 @@ _BLOATED = b"[" + b"[]," * (nncheck.WIRE_MAX_HEADER // 3) + b"[]]"   # 2.8 milli
     _frame([["|O", [1]]], bytes(16)),                          # Python objects
     _frame([["i4,O", [1]]], bytes(16)),                        # a record holding an object
     _frame([["V8", [1]]], bytes(8)),                           # raw records
+    _frame([[",".join(["b"] * 100_000), [1]]], bytes(16)),     # a record dtype numpy would build first
     _frame([["<f8", [-1]]], bytes(8)),                         # a negative size
     _frame([["<f8", [1]]], bytes(16)),                         # bytes left over
     _frame([["S0", [10**12]]]),                                # empty items, a huge count
@@ -112,7 +113,7 @@ _BLOATED = b"[" + b"[]," * (nncheck.WIRE_MAX_HEADER // 3) + b"[]]"   # 2.8 milli
     _frame([], tree={"t": "rng", "v": {"bit_generator": "PCG64", "state": {"state": -(5 << 64), "inc": 1},
                                        "has_uint32": 0, "uinteger": 0}}),   # a state out of range
     nncheck.WIRE_MAGIC + len(_BLOATED).to_bytes(4, "big") + _BLOATED,   # a header too large to parse
-], ids=["huge", "overflow", "objects", "record-object", "void", "negative", "left-over", "empty-items",
+], ids=["huge", "overflow", "objects", "record-object", "void", "record-string", "negative", "left-over", "empty-items",
         "many", "function", "long-header", "npz", "aliased", "number-keys", "rng-state", "bloated-header"])
 def test_a_forged_frame_is_refused(frame):
     with pytest.raises(REFUSED):

@@ -257,15 +257,17 @@ def trained(train, x, y, sizes, lr, epochs, batch_size, seed, hidden=None, secon
 
 def steps_with_lr(train, x, y, sizes, batch_size, seed, what, hidden=None):
     """Train with lr=1e-6 for one epoch: steps of gradient descent that small leave the initial
-    weights almost where they were, so the grader's labels are right for at most half of the
-    training examples (10 classes; a random network gets about a tenth). A train that classifies
-    them anyway has not learned by steps of size lr (a closed-form fit, weights from elsewhere)."""
+    weights where they were, and weights drawn without looking at the labels give a loss of about
+    ln(10) or more (the mean of -log p over 10 classes is at least ln 10). The grader's loss of the
+    returned params must stay above half of that: a train that fits the labels anyway (a
+    closed-form fit, weights from elsewhere) has not learned by steps of size lr. (Not the
+    accuracy: with a zero output layer every logit ties, and the first tiny steps alone pick the
+    argmax, right or wrong.)"""
     params, _ = trained(train, x, y, sizes, 1e-6, 1, batch_size, seed, hidden=hidden)
-    right = np.mean(np.argmax(forward(params, x, hidden or "relu"), axis=1) == y)
-    assert right < 0.5, (
-        f"{what}: with lr=1e-6 and one epoch, the params train returned already classify most training examples "
-        "right. train should learn by steps of gradient descent whose size is lr (w = w - lr * grad, one step per "
-        "mini-batch, `epochs` passes over the data), not fit the weights some other way.")
+    assert not loss(params, x, y, hidden or "relu") < 0.5 * CHANCE, (
+        f"{what}: with lr=1e-6 and one epoch, the params train returned already fit the training examples (a loss "
+        "far below the ln(10) = 2.30 of guessing). train should learn by steps of gradient descent whose size is lr "
+        "(w = w - lr * grad, one step per mini-batch, `epochs` passes over the data), not fit the weights some other way.")
 
 
 def forward(params, x, hidden="relu"):

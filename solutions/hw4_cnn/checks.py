@@ -381,16 +381,27 @@ def image_problem(seed, n_train, n_test, classes=10, size=8, noise=0.15):
     return x, y, x_test, y_test
 
 
-def cnn_accuracy(params, x, y):
-    """The grader's own forward pass: conv 3x3 pad 1 -> relu -> maxpool 2 -> flatten -> dense -> argmax."""
+def cnn_logits(params, x):
+    """The grader's own forward pass: conv 3x3 pad 1 -> relu -> maxpool 2 -> flatten -> dense."""
     from numpy.lib.stride_tricks import sliding_window_view
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     z = np.einsum("nchwpq,fcpq->nfhw", sliding_window_view(padded, (3, 3), axis=(2, 3)), params["W1"])
     a = np.maximum(z + params["b1"][None, :, None, None], 0.0)
     n, f, hh, ww = a.shape
     pooled = a.reshape(n, f, hh // 2, 2, ww // 2, 2).max(axis=(3, 5))
-    logits = pooled.reshape(n, -1) @ params["W2"] + params["b2"]
-    return float(np.mean(np.argmax(logits, axis=1) == y))
+    return pooled.reshape(n, -1) @ params["W2"] + params["b2"]
+
+
+def cnn_accuracy(params, x, y):
+    return float(np.mean(np.argmax(cnn_logits(params, x), axis=1) == y))
+
+
+def cnn_loss(params, x, y):
+    """The grader's mean softmax cross-entropy of params on (x, y)."""
+    with np.errstate(all="ignore"):
+        z = cnn_logits(params, x)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(y)), y]))
 
 
 def trained(train_cnn, x, y, n_train, filters, lr, epochs, batch_size, seed, seconds):
@@ -419,16 +430,18 @@ def trained(train_cnn, x, y, n_train, filters, lr, epochs, batch_size, seed, sec
 
 def steps_with_lr(train_cnn, problem, n_train, filters, batch_size, seed, seconds):
     """Train with lr=1e-6 for one epoch on problem = (x, y, ...): steps of gradient descent that small
-    leave the initial weights almost where they were, so the grader's labels are right for at most half of
-    the training images (10 classes). A train_cnn that classifies them anyway has not learned by steps of
-    size lr (fixed filters and a closed-form dense layer, weights from elsewhere)."""
+    leave the initial weights where they were, and weights drawn without looking at the labels give a loss
+    of about ln(10) or more. The grader's loss of the returned params must stay above half of that: a
+    train_cnn that fits the labels anyway (fixed filters and a closed-form dense layer, weights from
+    elsewhere) has not learned by steps of size lr. (Not the accuracy: with a zero output layer every
+    logit ties, and the first tiny steps alone pick the argmax.)"""
     x, y = problem[0], problem[1]
     params = trained(train_cnn, x, y, n_train, filters, 1e-6, 1, batch_size, seed, seconds)
-    assert cnn_accuracy(params, x, y) < 0.5, (
+    assert not cnn_loss(params, x, y) < 0.5 * np.log(10), (
         f"train_cnn(x, y, filters={filters}, lr=1e-6, epochs=1, batch_size={batch_size}) on {n_train} images made at "
-        "grading time: with steps that small the params train_cnn returned already classify most of them right. "
-        "train_cnn should learn by steps of gradient descent whose size is lr (w = w - lr * grad, one step per "
-        "mini-batch, `epochs` passes over the data), not fit the weights some other way.")
+        "grading time: with steps that small the params train_cnn returned already fit the images (a loss far below "
+        "the ln(10) = 2.30 of guessing). train_cnn should learn by steps of gradient descent whose size is lr "
+        "(w = w - lr * grad, one step per mini-batch, `epochs` passes over the data), not fit the weights some other way.")
 
 
 def train_reaches(train_cnn, problem, n_train, n_test, bar, filters, lr, epochs, batch_size, seeds, seconds):

@@ -435,6 +435,12 @@ MISTAKES = {
         ],
         "loses": [],
     },
+    "alt_zero_output_layer": {
+        "about": "correct, another start (attacks/RESULTS5.md): the dense layer starts at zero, so all logits tie "
+                 "at first; SGD breaks the tie and trains as well as the reference",
+        "replace": [('"W2": rng.normal(0.0, np.sqrt(1.0 / D), size=(D, 10)),', '"W2": np.zeros((D, 10)),')],
+        "loses": [],
+    },
     "train_cnn_closed_form": {
         "about": "no gradient descent: train_cnn keeps fixed filters and fits the dense layer in closed form "
                  "(ridge regression of the one-hot labels), ignoring lr, epochs and batch_size; it learns, but not "
